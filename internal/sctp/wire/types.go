@@ -154,17 +154,17 @@ type ParamType uint16
 
 // Parameter types of INIT / INIT ACK and HEARTBEAT. Spec: RFC 9260 §3.3.2, §3.3.3.
 const (
-	ParamHeartbeatInfo        ParamType = 1
-	ParamIPv4Address          ParamType = 5
-	ParamIPv6Address          ParamType = 6
-	ParamStateCookie          ParamType = 7
-	ParamUnrecognized         ParamType = 8
-	ParamCookiePreservative   ParamType = 9
-	ParamHostNameAddress      ParamType = 11
-	ParamSupportedAddrTypes   ParamType = 12
-	ParamECNCapable           ParamType = 0x8000
-	ParamForwardTSNSupported  ParamType = 0xC000
-	ParamSupportedExtensions  ParamType = 0x8008
+	ParamHeartbeatInfo       ParamType = 1
+	ParamIPv4Address         ParamType = 5
+	ParamIPv6Address         ParamType = 6
+	ParamStateCookie         ParamType = 7
+	ParamUnrecognized        ParamType = 8
+	ParamCookiePreservative  ParamType = 9
+	ParamHostNameAddress     ParamType = 11
+	ParamSupportedAddrTypes  ParamType = 12
+	ParamECNCapable          ParamType = 0x8000
+	ParamForwardTSNSupported ParamType = 0xC000
+	ParamSupportedExtensions ParamType = 0x8008
 )
 
 // Action returns the handling RFC 9260 §3.2.1 prescribes for an unknown parameter type.
@@ -181,19 +181,19 @@ type CauseCode uint16
 
 // Error cause codes. Spec: RFC 9260 §3.3.10.1-§3.3.10.13.
 const (
-	CauseInvalidStream          CauseCode = 1
-	CauseMissingParam           CauseCode = 2
-	CauseStaleCookie            CauseCode = 3
-	CauseOutOfResource          CauseCode = 4
-	CauseUnresolvableAddress    CauseCode = 5
-	CauseUnrecognizedChunk      CauseCode = 6
-	CauseInvalidMandatoryParam  CauseCode = 7
-	CauseUnrecognizedParams     CauseCode = 8
-	CauseNoUserData             CauseCode = 9
-	CauseCookieWhileShutdown    CauseCode = 10
-	CauseRestartNewAddresses    CauseCode = 11
-	CauseUserInitiatedAbort     CauseCode = 12
-	CauseProtocolViolation      CauseCode = 13
+	CauseInvalidStream         CauseCode = 1
+	CauseMissingParam          CauseCode = 2
+	CauseStaleCookie           CauseCode = 3
+	CauseOutOfResource         CauseCode = 4
+	CauseUnresolvableAddress   CauseCode = 5
+	CauseUnrecognizedChunk     CauseCode = 6
+	CauseInvalidMandatoryParam CauseCode = 7
+	CauseUnrecognizedParams    CauseCode = 8
+	CauseNoUserData            CauseCode = 9
+	CauseCookieWhileShutdown   CauseCode = 10
+	CauseRestartNewAddresses   CauseCode = 11
+	CauseUserInitiatedAbort    CauseCode = 12
+	CauseProtocolViolation     CauseCode = 13
 )
 
 // Cause is one error cause TLV; Info excludes header and padding.
