@@ -1,0 +1,28 @@
+// Package store keeps go5g's provisioned state: subscribers (the UDR's
+// authentication and subscription data) and the home network keys the UDM
+// uses to deconceal SUCIs. Store is the one interface the NFs and the
+// operations tools (CLI, later the REST API) use; Open gives the embedded
+// SQLite implementation.
+//
+// One schema for every database. The SQL in this package (migrations/*.sql
+// and the statements in sql*.go) keeps to what SQLite and PostgreSQL both
+// accept: TEXT, BIGINT, INTEGER, BYTEA (in SQLite a name with NUMERIC
+// affinity that stores blobs unchanged), CHECK constraints, $n placeholders
+// (modernc.org/sqlite binds $n as the n-th argument), INSERT ... ON CONFLICT
+// DO NOTHING and UPDATE ... RETURNING. A PostgreSQL store (issue 5) is the
+// same sqlStore over a pgx database/sql connection plus its own Open; the
+// suite in storetest runs against both.
+//
+// Dependency: modernc.org/sqlite, a pure-Go translation of SQLite, so the
+// go5g binary stays a static, cgo-free build. The database runs in WAL mode
+// (readers never wait for the writer) with synchronous=NORMAL: a process
+// crash loses nothing committed; a power loss may lose the last commits,
+// which for SQN means the AuC may step back and the UE answers with a
+// synchronisation failure that ResyncSQN recovers from (TS 33.102 §6.3.5),
+// never with an accepted replay.
+//
+// Secrets (K, OPc, home network private keys) pass through one seam,
+// secretBox in secret.go, on their way into and out of the database; issue 5
+// puts encryption at rest with a master key there. Subscriber formats K and
+// OPc as hidden in every fmt verb, in slog and in JSON.
+package store
