@@ -1,0 +1,230 @@
+package amf
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/free5gc/openapi/models"
+
+	"go5g/internal/aka"
+	"go5g/internal/sctp"
+)
+
+// AUSF is what the AMF (as SEAF) uses of Nausf_UEAuthentication.
+//
+// Spec: TS 29.509 §5.2.2
+type AUSF interface {
+	Authenticate(ctx context.Context, info models.Ausf_UEAU_AuthenticationInfo) (models.Ausf_UEAU_UEAuthenticationCtx, error)
+	Confirm5GAKA(ctx context.Context, authCtxID string, data models.Ausf_UEAU_ConfirmationData) (models.Ausf_UEAU_ConfirmationDataResponse, error)
+	EAPSession(ctx context.Context, authCtxID string, s models.Ausf_UEAU_EapSession) (models.Ausf_UEAU_EapSession, error)
+}
+
+// UDM is what the AMF uses of Nudm_SDM and Nudm_UECM.
+//
+// Spec: TS 29.503 §5.2.2.2.3 (SDM Get am-data), §5.3.2.2.2 (UECM
+// Registration), §5.3.2.4.2 (UECM Deregistration with purge)
+type UDM interface {
+	GetAmData(ctx context.Context, supi string) (models.Udm_SDM_AccessAndMobilitySubscriptionData, error)
+	RegisterAMF(ctx context.Context, supi string, reg models.Udm_UECM_Amf3GppAccessRegistration) error
+	DeregisterAMF(ctx context.Context, supi string, mod models.Udm_UECM_Amf3GppAccessRegistrationModification) error
+}
+
+// Deps are the AMF's collaborators.
+type Deps struct {
+	AUSF AUSF
+	UDM  UDM
+	Log  *slog.Logger
+	// N2Listener, when set, is used instead of listening on Config.N2; the
+	// AMF closes it when Run returns. Tests use it to listen on a free port.
+	N2Listener sctp.Listener
+}
+
+// AMF is the Access and Mobility Management Function: it terminates N2
+// (NGAP) from gNBs and N1 (NAS-5GS) from UEs, acts as SEAF in primary
+// authentication, and keeps each UE's registration and security context.
+type AMF struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+	snn  string // serving network name (TS 33.501 §6.1.1.4)
+
+	shards []*shard
+	rr     atomic.Uint64 // round robin over shards for UEs without a stable key
+
+	// supis maps a SUPI to the shard owning its context, so that a new
+	// registration of the same subscriber elsewhere can evict the old one.
+	supis sync.Map // string → *shard
+
+	rans   sync.Map // *ranNode → struct{}
+	ready  chan struct{}
+	addr   net.Addr
+	runCtx context.Context
+
+	stats counters
+}
+
+// New checks cfg (after defaults) and builds an AMF; Run starts it.
+func New(cfg Config, deps Deps) (*AMF, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.AUSF == nil || deps.UDM == nil {
+		return nil, errors.New("amf: Deps.AUSF and Deps.UDM are required")
+	}
+	snn, err := aka.ServingNetworkName(cfg.PLMN.MCC, cfg.PLMN.MNC)
+	if err != nil {
+		return nil, fmt.Errorf("amf: %w", err)
+	}
+	log := deps.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.InstanceID == "" {
+		var b [16]byte
+		rand.Read(b[:])
+		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80 // UUID version 4, RFC 9562 §5.4
+		cfg.InstanceID = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	}
+	a := &AMF{cfg: cfg, deps: deps, log: log.With("nf", "amf"), snn: snn, ready: make(chan struct{})}
+	a.shards = make([]*shard, cfg.Workers)
+	for i := range a.shards {
+		a.shards[i] = newShard(a, i)
+	}
+	return a, nil
+}
+
+// Ready is closed once Run listens on N2.
+func (a *AMF) Ready() <-chan struct{} { return a.ready }
+
+// N2Addr is the NGAP listening address (valid once Ready is closed).
+func (a *AMF) N2Addr() net.Addr { return a.addr }
+
+// Run listens on N2 and serves gNBs until ctx is done; then it ends every
+// association and returns.
+func (a *AMF) Run(ctx context.Context) error {
+	l := a.deps.N2Listener
+	if l == nil {
+		var t sctp.Transport
+		var err error
+		l, t, err = sctp.Listen(ctx, a.cfg.N2.Transport, a.cfg.N2.Address,
+			sctp.Options{Config: a.cfg.N2.SCTP, UDPPort: a.cfg.N2.UDPPort})
+		if err != nil {
+			return fmt.Errorf("amf: %w", err)
+		}
+		a.log.Info("N2 listening", "addr", l.Addr(), "transport", t)
+	}
+	a.addr = l.Addr()
+	a.runCtx = ctx
+
+	var workers, readers sync.WaitGroup
+	for _, s := range a.shards {
+		workers.Go(func() { s.run(ctx) })
+	}
+	readers.Go(func() {
+		for {
+			conn, err := l.Accept(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Error("N2 accept", "err", err)
+				}
+				return
+			}
+			readers.Go(func() { a.serveRAN(ctx, conn) })
+		}
+	})
+	close(a.ready)
+	<-ctx.Done()
+	err := l.Close()
+	readers.Wait()
+	workers.Wait()
+	return err
+}
+
+// counters are the AMF's event counts, for tests and metrics.
+type counters struct {
+	ngSetupAccepted, ngSetupRejected         atomic.Uint64
+	registrations, registrationRejects       atomic.Uint64
+	authRejects, deregistrations             atomic.Uint64
+	nasDroppedMAC, nasDroppedReplay          atomic.Uint64
+	nasDroppedUnprotected, nasDroppedInvalid atomic.Uint64
+	errorIndicationsSent, uesReleased        atomic.Uint64
+}
+
+// Stats is a snapshot of the AMF's counters.
+type Stats struct {
+	NGSetupAccepted, NGSetupRejected uint64
+	// Registrations counts Registration Complete received; rejects count
+	// Registration Reject and Authentication Reject sent.
+	Registrations, RegistrationRejects, AuthenticationRejects uint64
+	Deregistrations                                           uint64
+	// NAS messages dropped: failed integrity check, replayed COUNT, not
+	// protected once security is established, or undecodable.
+	NASDroppedMAC, NASDroppedReplay, NASDroppedUnprotected, NASDroppedInvalid uint64
+	ErrorIndicationsSent                                                      uint64
+	// UEsReleased counts UE-associated N2 connections released.
+	UEsReleased uint64
+}
+
+// Stats returns the current counters.
+func (a *AMF) Stats() Stats {
+	c := &a.stats
+	return Stats{
+		NGSetupAccepted: c.ngSetupAccepted.Load(), NGSetupRejected: c.ngSetupRejected.Load(),
+		Registrations: c.registrations.Load(), RegistrationRejects: c.registrationRejects.Load(),
+		AuthenticationRejects: c.authRejects.Load(), Deregistrations: c.deregistrations.Load(),
+		NASDroppedMAC: c.nasDroppedMAC.Load(), NASDroppedReplay: c.nasDroppedReplay.Load(),
+		NASDroppedUnprotected: c.nasDroppedUnprotected.Load(), NASDroppedInvalid: c.nasDroppedInvalid.Load(),
+		ErrorIndicationsSent: c.errorIndicationsSent.Load(), UEsReleased: c.uesReleased.Load(),
+	}
+}
+
+// DeregistrationNotify is Nudm_UECM DeregistrationNotification: the UDM
+// says another AMF now serves supi, so this one drops its context. It does
+// not block: the UE's worker does the work.
+//
+// Spec: TS 29.503 §5.3.2.3; TS 23.502 §4.2.2.2.2 step 14e
+func (a *AMF) DeregistrationNotify(ctx context.Context, amfInstanceID, supi string, data models.Udm_UECM_DeregistrationData) {
+	if amfInstanceID != a.cfg.InstanceID {
+		return
+	}
+	if v, ok := a.supis.Load(supi); ok {
+		s := v.(*shard)
+		go s.post(a.runCtx, evictSUPI{supi: supi})
+	}
+}
+
+// UEInfo describes a UE context, for operations and tests.
+type UEInfo struct {
+	SUPI        string
+	Registered  bool // 5GMM-REGISTERED
+	Connected   bool // CM-CONNECTED: it has a UE-associated N2 connection
+	AMFUENGAPID uint64
+	RANUENGAPID uint32
+	GNBName     string
+	TMSI        uint32 // 5G-TMSI of its 5G-GUTI, when registered
+}
+
+// UE looks up the context of supi; ok is false when the AMF has none.
+func (a *AMF) UE(ctx context.Context, supi string) (info UEInfo, ok bool, err error) {
+	v, found := a.supis.Load(supi)
+	if !found {
+		return UEInfo{}, false, nil
+	}
+	reply := make(chan queryReply, 1)
+	if !v.(*shard).post(ctx, queryUE{supi: supi, reply: reply}) {
+		return UEInfo{}, false, errors.New("amf: not running")
+	}
+	select {
+	case r := <-reply:
+		return r.info, r.ok, nil
+	case <-ctx.Done():
+		return UEInfo{}, false, ctx.Err()
+	}
+}

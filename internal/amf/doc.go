@@ -1,0 +1,63 @@
+// Package amf is go5g's Access and Mobility Management Function: it
+// terminates N2 (NGAP over SCTP) from gNBs and N1 (NAS-5GS) from UEs, is
+// the SEAF of primary authentication, and keeps each UE's registration and
+// NAS security context.
+//
+// # Shape
+//
+// New(cfg, deps) checks the configuration; Run(ctx) listens on N2. The home
+// network NFs are reached through the small AUSF and UDM interfaces of
+// Deps (Go calls in process, SBI later).
+//
+// One reader goroutine per SCTP association (ran.go) decodes each NGAP PDU
+// once. It handles non-UE-associated signalling itself (NG Setup, NG
+// Reset, Error Indication) and hands UE-associated signalling to the UE's
+// worker. Workers (worker.go) are a fixed number of shards; each owns its
+// UEs' contexts and handles their events one at a time: NGAP and NAS,
+// answers from the AUSF and UDM (called from short-lived goroutines, so a
+// worker never waits on the network), timer expiries (timers only post
+// events) and association loss. A UE's shard is fixed at its first contact
+// and every identifier it is given later maps back to it: AMF UE NGAP IDs
+// are allocated as n·shards+shard and 5G-TMSIs ≡ shard (mod shards), so a
+// later Initial UE Message with the UE's 5G-S-TMSI reaches the same worker.
+// Events name the UE by AMF UE NGAP ID (and home network answers by the
+// UE's call number), and the worker looks the UE up again: an event for a
+// released UE, an old timer or an answer to a superseded call is dropped.
+//
+// The UE context is split as the specifications split it (ue.go): the
+// UE-associated N2 connection, security (ngKSI, KAMF, the n1 NAS security
+// context, the authentication under way), subscription (SUPI, 5G-GUTI,
+// allowed NSSAI) and location. Each procedure has its own file, citing the
+// clauses it implements.
+//
+// # Procedures
+//
+// NGAP (TS 38.413): NG Setup; Initial UE Message, Uplink and Downlink NAS
+// Transport; Initial Context Setup; UE Context Release, AMF- and
+// gNB-initiated; NG Reset from the gNB; Error Indication both ways; loss of
+// the association (its UEs' connections are released, those of other gNBs
+// are untouched).
+//
+// 5GMM (TS 24.501): initial registration by SUCI (null scheme, Profile A
+// and B) or by a 5G-GUTI this AMF knows (else Identity); 5G-AKA and
+// EAP-AKA' with the AUSF, including re-synchronisation after a synch
+// failure, MAC failure and RES* mismatch (Authentication Reject); Security
+// Mode Control with NEA/NIA chosen by configured preference (never NIA0);
+// Registration Accept in Initial Context Setup with KgNB; Registration
+// Complete; UE-originating deregistration, normal and switch-off, from
+// CM-CONNECTED or CM-IDLE; the rejects with their 5GMM causes; T3550, T3560
+// and T3570 with retransmission and abort. NAS messages that fail the
+// integrity check, replay a NAS COUNT, or arrive unprotected once security
+// is established are dropped and counted (Stats), never acted on.
+//
+// Not yet: mobility and periodic registration updates proper, Service
+// Request, network-initiated deregistration, Configuration Update, the
+// implicit deregistration of idle UEs, AMF-initiated NG Reset, PDU sessions.
+//
+// # NAS encoding
+//
+// The downlink messages are encoded here, directly from TS 24.501 §8.2
+// (nasmsg.go); the uplink ones are decoded with free5gc/nas through n1. The
+// simulated UE does the reverse, so neither end of N1 relies on one
+// encoder for both directions.
+package amf
