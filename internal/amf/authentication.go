@@ -19,7 +19,7 @@ import (
 )
 
 // abba is the ABBA parameter: 0x0000, no features defined (TS 33.501 §A.7.1).
-var abba = []byte{0x00, 0x00}
+func abba() []byte { return []byte{0x00, 0x00} }
 
 // startAuthentication asks the AUSF to authenticate the UE named by a SUCI
 // or SUPI (Nausf_UEAuthentication_Authenticate); resync carries RAND and
@@ -67,7 +67,7 @@ func (s *shard) onAuthVector(u *ue, res any, err error) {
 			return
 		}
 		u.sec.auth.rand, u.sec.auth.autn, u.sec.auth.hxresStar = av.rand, av.autn, av.hxresStar
-		msg = authenticationRequest(u.sec.ngKSI, abba, av.rand, av.autn, nil)
+		msg = authenticationRequest(u.sec.ngKSI, abba(), av.rand, av.autn, nil)
 	case models.Ausf_UEAU_AuthType_EAP_AKA_PRIME:
 		eap, err := eapPayload(ac.Var5gAuthData)
 		if err != nil {
@@ -76,7 +76,7 @@ func (s *shard) onAuthVector(u *ue, res any, err error) {
 			return
 		}
 		u.sec.auth.eap = true
-		msg = authenticationRequest(u.sec.ngKSI, abba, nil, nil, eap)
+		msg = authenticationRequest(u.sec.ngKSI, abba(), nil, nil, eap)
 	default:
 		s.rejectRegistration(u, causeIllegalUE)
 		return
@@ -248,7 +248,7 @@ func (s *shard) onAuthResult(u *ue, res any, err error) {
 		if result == models.Ausf_UEAU_AuthResult_ONGOING || (result == "" && eap != nil) {
 			// Another round (after an AKA'-Synchronization-Failure).
 			u.sec.ngKSI = s.nextNgKSI(u)
-			msg := authenticationRequest(u.sec.ngKSI, abba, nil, nil, eap)
+			msg := authenticationRequest(u.sec.ngKSI, abba(), nil, nil, eap)
 			if id, err := authContextID(r.Links); err == nil {
 				u.sec.auth.ctxID = id
 			}
@@ -268,7 +268,7 @@ func (s *shard) onAuthResult(u *ue, res any, err error) {
 	}
 	var kamf []byte
 	if err == nil {
-		kamf, err = aka.KAMF(kseaf, supi, abba)
+		kamf, err = aka.KAMF(kseaf, supi, abba())
 	}
 	if err != nil {
 		s.a.log.Error("AUSF confirmation", append(u.logAttrs(), "err", err)...)

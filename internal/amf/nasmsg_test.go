@@ -37,12 +37,12 @@ func TestDownlinkMessages(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{"AUTHENTICATION REQUEST 5G-AKA", authenticationRequest(1, abba, rand, autn, nil),
+		{"AUTHENTICATION REQUEST 5G-AKA", authenticationRequest(1, abba(), rand, autn, nil),
 			"7e 00 56 01" + // EPD, plain, type, spare|ngKSI 1
 				" 02 0000" + // ABBA
 				" 21" + strings.Repeat("aa", 16) + // RAND (TV)
 				" 20 10" + strings.Repeat("bb", 16)}, // AUTN (TLV)
-		{"AUTHENTICATION REQUEST EAP", authenticationRequest(2, abba, nil, nil, []byte{1, 2, 0, 4}),
+		{"AUTHENTICATION REQUEST EAP", authenticationRequest(2, abba(), nil, nil, []byte{1, 2, 0, 4}),
 			"7e 00 56 02 02 0000 78 0004 01020004"},
 		{"AUTHENTICATION REJECT", authenticationReject(nil), "7e 00 58"},
 		{"SECURITY MODE COMMAND", securityModeCommand(n1.NEA2, n1.NIA2, 1, []byte{0xf0, 0x70}, true, nil),
