@@ -77,9 +77,8 @@ type N2Config struct {
 }
 
 // Defaults returns the configuration a core without a config file uses:
-// PLMN 001/01, TAC 1, slice SST 1, and the algorithm lists of the project
-// brief: NIA2, NIA1, NIA3 and NEA0, NEA2, NEA1, NEA3 (NEA0 first keeps NAS
-// readable in captures; put NEA2 first for confidentiality).
+// PLMN 001/01, TAC 1, slice SST 1, integrity NIA2, NIA1, NIA3 and ciphering
+// NEA2, NEA1, NEA3, NEA0 (put NEA0 first to read NAS in captures).
 func Defaults() Config {
 	return Config{
 		Name:               "go5g-amf",
@@ -91,7 +90,7 @@ func Defaults() Config {
 		Pointer:            0,
 		RelativeCapacity:   255,
 		Integrity:          []n1.IntegrityAlg{n1.NIA2, n1.NIA1, n1.NIA3},
-		Ciphering:          []n1.CipherAlg{n1.NEA0, n1.NEA2, n1.NEA1, n1.NEA3},
+		Ciphering:          []n1.CipherAlg{n1.NEA2, n1.NEA1, n1.NEA3, n1.NEA0},
 		T3512:              54 * time.Minute,
 		T3550:              6 * time.Second,
 		T3560:              6 * time.Second,

@@ -178,7 +178,7 @@ func TestSecurityCapability(t *testing.T) {
 		ok     bool
 		prefer func(*Config)
 	}{
-		{[]byte{0xf0, 0x70}, n1.NIA2, n1.NEA0, true, nil},
+		{[]byte{0xf0, 0x70}, n1.NIA2, n1.NEA2, true, nil},
 		{[]byte{0x80, 0x40}, n1.NIA1, n1.NEA0, true, nil},
 		{[]byte{0xf0, 0x70}, n1.NIA3, n1.NEA2, true, func(c *Config) {
 			c.Integrity = []n1.IntegrityAlg{n1.NIA3}

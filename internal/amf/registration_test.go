@@ -48,9 +48,9 @@ func TestRegisterSUCI(t *testing.T) {
 			if !res.Registered || res.AuthenticationRequests != 1 || res.SecurityModeCommands != 1 || res.RegistrationAccepts != 1 {
 				t.Errorf("result %+v, want registered with one challenge, one SMC, one accept", res)
 			}
-			// Defaults: NIA2 first; NEA0 first.
-			if res.Integrity != n1.NIA2 || res.Cipher != n1.NEA0 {
-				t.Errorf("algorithms %v/%v, want 128-NIA2/NEA0", res.Integrity, res.Cipher)
+			// Defaults: NIA2 first; NEA2 first.
+			if res.Integrity != n1.NIA2 || res.Cipher != n1.NEA2 {
+				t.Errorf("algorithms %v/%v, want 128-NIA2/128-NEA2", res.Integrity, res.Cipher)
 			}
 			if len(res.Allowed) != 1 || res.Allowed[0] != (n2.SNSSAI{SST: 1}) {
 				t.Errorf("allowed NSSAI %v, want [SST 1]", res.Allowed)
