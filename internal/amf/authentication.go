@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go5g/internal/n1"
 	"strings"
 
 	"github.com/free5gc/nas/nasMessage"
@@ -51,7 +52,7 @@ func (s *shard) onAuthVector(u *ue, res any, err error) {
 	id, err := authContextID(ac.Links)
 	if err != nil {
 		s.a.log.Error("AUSF answer", append(u.logAttrs(), "err", err)...)
-		s.rejectRegistration(u, causeProtocolErrorUnspecified)
+		s.rejectRegistration(u, n1.CauseProtocolErrorUnspecified)
 		return
 	}
 	resyncs := u.sec.auth.resyncs
@@ -63,7 +64,7 @@ func (s *shard) onAuthVector(u *ue, res any, err error) {
 		av, err := av5GAKA(ac.Var5gAuthData)
 		if err != nil {
 			s.a.log.Error("AUSF 5G SE AV", append(u.logAttrs(), "err", err)...)
-			s.rejectRegistration(u, causeProtocolErrorUnspecified)
+			s.rejectRegistration(u, n1.CauseProtocolErrorUnspecified)
 			return
 		}
 		u.sec.auth.rand, u.sec.auth.autn, u.sec.auth.hxresStar = av.rand, av.autn, av.hxresStar
@@ -72,13 +73,13 @@ func (s *shard) onAuthVector(u *ue, res any, err error) {
 		eap, err := eapPayload(ac.Var5gAuthData)
 		if err != nil {
 			s.a.log.Error("AUSF EAP-Request", append(u.logAttrs(), "err", err)...)
-			s.rejectRegistration(u, causeProtocolErrorUnspecified)
+			s.rejectRegistration(u, n1.CauseProtocolErrorUnspecified)
 			return
 		}
 		u.sec.auth.eap = true
 		msg = authenticationRequest(u.sec.ngKSI, abba(), nil, nil, eap)
 	default:
-		s.rejectRegistration(u, causeIllegalUE)
+		s.rejectRegistration(u, n1.CauseIllegalUE)
 		return
 	}
 	u.proc = procAuthResponse
@@ -105,13 +106,13 @@ func causeForAuthError(err error) uint8 {
 	switch problem.As(err).Cause {
 	case problem.UserNotFound, problem.InvalidSchemeOutput, problem.InvalidHNPublicKeyIdentifier,
 		problem.UnsupportedProtectionScheme, problem.MandatoryIEIncorrect, problem.AuthenticationRejected:
-		return causeIllegalUE
+		return n1.CauseIllegalUE
 	case problem.ServingNetworkNotAuthorized:
-		return causePLMNNotAllowed
+		return n1.CausePLMNNotAllowed
 	case problem.NFCongestion:
-		return causeCongestion
+		return n1.CauseCongestion
 	}
-	return causeProtocolErrorUnspecified
+	return n1.CauseProtocolErrorUnspecified
 }
 
 // authContextID is the {authCtxId} of the 5g-aka or eap-session link.
@@ -180,7 +181,7 @@ func eapPayload(v any) ([]byte, error) {
 // Spec: TS 24.501 §5.4.1.3.4, §5.4.1.2.2.1; TS 33.501 §6.1.3.2.0 steps 9-10
 func (s *shard) onAuthenticationResponse(u *ue, m *nasMessage.AuthenticationResponse) {
 	if u.proc != procAuthResponse || m == nil {
-		s.sendNAS(u, status(causeMessageNotCompatible))
+		s.sendNAS(u, status(n1.CauseMessageNotCompatible))
 		return
 	}
 	u.timer.stop()
@@ -286,14 +287,14 @@ func (s *shard) onAuthResult(u *ue, res any, err error) {
 // unacceptable, (f) synch failure; TS 33.501 §6.1.3.3.2
 func (s *shard) onAuthenticationFailure(u *ue, m *nasMessage.AuthenticationFailure) {
 	if u.proc != procAuthResponse || m == nil {
-		s.sendNAS(u, status(causeMessageNotCompatible))
+		s.sendNAS(u, status(n1.CauseMessageNotCompatible))
 		return
 	}
 	u.timer.stop()
 	cause := m.Cause5GMM.GetCauseValue()
 	s.a.log.Info("AUTHENTICATION FAILURE from UE", append(u.logAttrs(), "cause", cause)...)
 	switch cause {
-	case causeSynchFailure:
+	case n1.CauseSynchFailure:
 		p := m.AuthenticationFailureParameter
 		if p == nil || p.Len != 14 || u.sec.auth.resyncs >= 1 || u.sec.auth.eap {
 			// A second synch failure in a row: the network may give up.
@@ -310,7 +311,7 @@ func (s *shard) onAuthenticationFailure(u *ue, m *nasMessage.AuthenticationFailu
 			id = u.sub.supi
 		}
 		s.startAuthentication(u, id, rs)
-	case causeMACFailure, causeNon5GAuthUnacceptable:
+	case n1.CauseMACFailure, n1.CauseNon5GAuthUnacceptable:
 		// (c), (d): for a UE identified by 5G-GUTI the network may first
 		// re-identify it; a UE that sent its SUCI is already identified, so
 		// authentication has failed.

@@ -42,35 +42,35 @@ func (s *shard) onUplinkNAS(u *ue, b []byte) {
 		return
 	}
 	switch t {
-	case msgRegistrationRequest:
+	case n1.MsgRegistrationRequest:
 		s.onRegistrationRequest(u, msg.RegistrationRequest, plain)
-	case msgAuthenticationResponse:
+	case n1.MsgAuthenticationResponse:
 		s.onAuthenticationResponse(u, msg.AuthenticationResponse)
-	case msgAuthenticationFailure:
+	case n1.MsgAuthenticationFailure:
 		s.onAuthenticationFailure(u, msg.AuthenticationFailure)
-	case msgSecurityModeComplete:
+	case n1.MsgSecurityModeComplete:
 		s.onSecurityModeComplete(u, msg.SecurityModeComplete)
-	case msgSecurityModeReject:
+	case n1.MsgSecurityModeReject:
 		s.onSecurityModeReject(u, msg.SecurityModeReject)
-	case msgIdentityResponse:
+	case n1.MsgIdentityResponse:
 		s.onIdentityResponse(u, msg.IdentityResponse)
-	case msgRegistrationComplete:
+	case n1.MsgRegistrationComplete:
 		s.onRegistrationComplete(u)
-	case msgDeregistrationRequestUE:
+	case n1.MsgDeregistrationRequestUE:
 		s.onDeregistrationRequest(u, msg.DeregistrationRequestUEOriginatingDeregistration)
-	case msgStatus:
+	case n1.MsgStatus:
 		cause := uint8(0)
 		if m := msg.Status5GMM; m != nil {
 			cause = m.GetCauseValue()
 		}
 		s.a.log.Info("5GMM STATUS from UE", append(u.logAttrs(), "cause", cause)...)
-	case msgServiceRequest:
+	case n1.MsgServiceRequest:
 		// Service Request is a later procedure: the UE re-registers.
-		s.sendNAS(u, serviceReject(causeImplicitlyDeregistered))
+		s.sendNAS(u, serviceReject(n1.CauseImplicitlyDeregistered))
 		s.releaseConn(u, n2.CauseNormalRelease)
 	default:
 		// §7.4: a known message this AMF does not handle in any state.
-		s.sendNAS(u, status(causeMessageNotCompatible))
+		s.sendNAS(u, status(n1.CauseMessageNotCompatible))
 	}
 }
 
@@ -114,7 +114,7 @@ func (s *shard) openNAS(u *ue, b []byte) (plain []byte, verified, ok bool) {
 		s.a.log.Warn("NAS message failed integrity check: dropped", u.logAttrs()...)
 		// §4.4.4.3: before the secure exchange is established an
 		// unverifiable REGISTRATION REQUEST still starts a registration.
-		if !u.sec.secured && inner != nil && len(inner) > 2 && inner[2] == msgRegistrationRequest {
+		if !u.sec.secured && inner != nil && len(inner) > 2 && inner[2] == n1.MsgRegistrationRequest {
 			return inner, false, true
 		}
 	default:
@@ -134,10 +134,10 @@ func allowedUnprotected(t uint8, u *ue) bool {
 		return false
 	}
 	switch t {
-	case msgRegistrationRequest, msgAuthenticationResponse, msgAuthenticationFailure,
-		msgSecurityModeReject, msgDeregistrationRequestUE, msgServiceRequest:
+	case n1.MsgRegistrationRequest, n1.MsgAuthenticationResponse, n1.MsgAuthenticationFailure,
+		n1.MsgSecurityModeReject, n1.MsgDeregistrationRequestUE, n1.MsgServiceRequest:
 		return true
-	case msgIdentityResponse:
+	case n1.MsgIdentityResponse:
 		return u.proc == procIdentity // requested identity is the SUCI
 	}
 	return false

@@ -14,53 +14,6 @@ import (
 // message tables of TS 24.501 §8.2; the UE side decodes them with the
 // free5gc/nas library (n1.Decode), an independent reading of the same tables.
 
-// 5GMM message types. Spec: TS 24.501 §9.7 Table 9.7.1
-const (
-	msgRegistrationRequest     = 0x41
-	msgRegistrationAccept      = 0x42
-	msgRegistrationComplete    = 0x43
-	msgRegistrationReject      = 0x44
-	msgDeregistrationRequestUE = 0x45
-	msgDeregistrationAcceptUE  = 0x46
-	msgServiceRequest          = 0x4c
-	msgServiceReject           = 0x4d
-	msgAuthenticationRequest   = 0x56
-	msgAuthenticationResponse  = 0x57
-	msgAuthenticationReject    = 0x58
-	msgAuthenticationFailure   = 0x59
-	msgAuthenticationResult    = 0x5a
-	msgIdentityRequest         = 0x5b
-	msgIdentityResponse        = 0x5c
-	msgSecurityModeCommand     = 0x5d
-	msgSecurityModeComplete    = 0x5e
-	msgSecurityModeReject      = 0x5f
-	msgStatus                  = 0x64
-	msgULNASTransport          = 0x67
-)
-
-// 5GMM causes. Spec: TS 24.501 §9.11.3.2 Table 9.11.3.2.1
-const (
-	causeIllegalUE                = 3
-	causeServicesNotAllowed       = 7
-	causeUEIdentityNotDerived     = 9
-	causeImplicitlyDeregistered   = 10
-	causePLMNNotAllowed           = 11
-	causeTANotAllowed             = 12
-	causeMACFailure               = 20
-	causeSynchFailure             = 21
-	causeCongestion               = 22
-	causeSecurityCapsMismatch     = 23
-	causeSecurityModeRejected     = 24
-	causeNon5GAuthUnacceptable    = 26
-	causeNoNetworkSlicesAvailable = 62
-	causeSemanticallyIncorrect    = 95
-	causeInvalidMandatoryInfo     = 96
-	causeMessageTypeNotExist      = 97
-	causeMessageNotCompatible     = 98
-	causeIENotExist               = 99
-	causeProtocolErrorUnspecified = 111
-)
-
 // gmm starts a plain 5GMM message: EPD, security header type 0, type.
 // Spec: TS 24.501 §9.1.1
 func gmm(msgType byte, size int) []byte {
@@ -73,7 +26,7 @@ func gmm(msgType byte, size int) []byte {
 // AUTN) or EAP-AKA' (an EAP message).
 // Spec: TS 24.501 §8.2.1
 func authenticationRequest(ngKSI uint8, abba, rand, autn, eap []byte) []byte {
-	b := gmm(msgAuthenticationRequest, 48)
+	b := gmm(n1.MsgAuthenticationRequest, 48)
 	b = append(b, ngKSI&0x0f) // spare half octet | ngKSI
 	b = append(b, byte(len(abba)))
 	b = append(b, abba...)
@@ -93,7 +46,7 @@ func authenticationRequest(ngKSI uint8, abba, rand, autn, eap []byte) []byte {
 
 // authenticationReject builds AUTHENTICATION REJECT. Spec: TS 24.501 §8.2.5
 func authenticationReject(eap []byte) []byte {
-	b := gmm(msgAuthenticationReject, 4)
+	b := gmm(n1.MsgAuthenticationReject, 4)
 	if eap != nil {
 		b = appendTLVE(b, 0x78, eap)
 	}
@@ -104,7 +57,7 @@ func authenticationReject(eap []byte) []byte {
 // send its initial NAS message again in full (§4.4.6).
 // Spec: TS 24.501 §8.2.25
 func securityModeCommand(ea n1.CipherAlg, ia n1.IntegrityAlg, ngKSI uint8, caps []byte, rinmr bool, eap []byte) []byte {
-	b := gmm(msgSecurityModeCommand, 16)
+	b := gmm(n1.MsgSecurityModeCommand, 16)
 	b = append(b, byte(ea)<<4|byte(ia)&0x0f, ngKSI&0x0f, byte(len(caps)))
 	b = append(b, caps...)
 	if rinmr {
@@ -118,7 +71,7 @@ func securityModeCommand(ea n1.CipherAlg, ia n1.IntegrityAlg, ngKSI uint8, caps 
 
 // registrationReject builds REGISTRATION REJECT. Spec: TS 24.501 §8.2.9
 func registrationReject(cause uint8) []byte {
-	return append(gmm(msgRegistrationReject, 1), cause)
+	return append(gmm(n1.MsgRegistrationReject, 1), cause)
 }
 
 // registrationAccept holds the contents of REGISTRATION ACCEPT.
@@ -134,7 +87,7 @@ type registrationAccept struct {
 // (3GPP access), 5G-GUTI, TAI list, allowed NSSAI and T3512.
 // Spec: TS 24.501 §8.2.7
 func (r registrationAccept) marshal() ([]byte, error) {
-	b := gmm(msgRegistrationAccept, 64)
+	b := gmm(n1.MsgRegistrationAccept, 64)
 	b = append(b, 1, 0x01) // 5GS registration result: 3GPP access (§9.11.3.6)
 	g, err := r.guti.marshal()
 	if err != nil {
@@ -158,17 +111,17 @@ func (r registrationAccept) marshal() ([]byte, error) {
 
 // deregistrationAccept builds DEREGISTRATION ACCEPT (UE originating).
 // Spec: TS 24.501 §8.2.13
-func deregistrationAccept() []byte { return gmm(msgDeregistrationAcceptUE, 0) }
+func deregistrationAccept() []byte { return gmm(n1.MsgDeregistrationAcceptUE, 0) }
 
 // identityRequest builds IDENTITY REQUEST for an identity type (1 = SUCI).
 // Spec: TS 24.501 §8.2.21
-func identityRequest(typ uint8) []byte { return append(gmm(msgIdentityRequest, 1), typ&0x07) }
+func identityRequest(typ uint8) []byte { return append(gmm(n1.MsgIdentityRequest, 1), typ&0x07) }
 
 // status builds 5GMM STATUS. Spec: TS 24.501 §8.2.29
-func status(cause uint8) []byte { return append(gmm(msgStatus, 1), cause) }
+func status(cause uint8) []byte { return append(gmm(n1.MsgStatus, 1), cause) }
 
 // serviceReject builds SERVICE REJECT. Spec: TS 24.501 §8.2.18
-func serviceReject(cause uint8) []byte { return append(gmm(msgServiceReject, 1), cause) }
+func serviceReject(cause uint8) []byte { return append(gmm(n1.MsgServiceReject, 1), cause) }
 
 func appendTLVE(b []byte, iei byte, v []byte) []byte {
 	b = append(b, iei)

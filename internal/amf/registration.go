@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go5g/internal/n1"
 	"slices"
 	"time"
 
@@ -49,7 +50,7 @@ const (
 // Spec: TS 24.501 §8.2.6
 func parseRegistrationRequest(m *nasMessage.RegistrationRequest, raw []byte) (*registrationRequest, uint8, error) {
 	if m == nil {
-		return nil, causeInvalidMandatoryInfo, errors.New("no message")
+		return nil, n1.CauseInvalidMandatoryInfo, errors.New("no message")
 	}
 	r := &registrationRequest{
 		raw:     bytes.Clone(raw),
@@ -58,38 +59,38 @@ func parseRegistrationRequest(m *nasMessage.RegistrationRequest, raw []byte) (*r
 	}
 	id := m.MobileIdentity5GS.Buffer
 	if len(id) == 0 || int(m.MobileIdentity5GS.Len) != len(id) {
-		return nil, causeInvalidMandatoryInfo, errors.New("empty 5GS mobile identity")
+		return nil, n1.CauseInvalidMandatoryInfo, errors.New("empty 5GS mobile identity")
 	}
 	switch id[0] & 0x07 {
 	case idSUCI:
 		s, err := suci.ParseMobileIdentity(id)
 		if err != nil {
-			return nil, causeInvalidMandatoryInfo, fmt.Errorf("SUCI: %w", err)
+			return nil, n1.CauseInvalidMandatoryInfo, fmt.Errorf("SUCI: %w", err)
 		}
 		if s.Format != suci.FormatIMSI {
-			return nil, causeIllegalUE, errors.New("SUCI of a network specific identifier: not supported")
+			return nil, n1.CauseIllegalUE, errors.New("SUCI of a network specific identifier: not supported")
 		}
 		r.suci = s.String()
 	case idGUTI:
 		g, err := parseGUTI(id)
 		if err != nil {
-			return nil, causeInvalidMandatoryInfo, fmt.Errorf("5G-GUTI: %w", err)
+			return nil, n1.CauseInvalidMandatoryInfo, fmt.Errorf("5G-GUTI: %w", err)
 		}
 		r.guti = &g
 	default:
-		return nil, causeInvalidMandatoryInfo, fmt.Errorf("identity type %d", id[0]&0x07)
+		return nil, n1.CauseInvalidMandatoryInfo, fmt.Errorf("identity type %d", id[0]&0x07)
 	}
 	if c := m.UESecurityCapability; c != nil {
 		caps, err := parseUESecurityCapability(c.Buffer)
 		if err != nil {
-			return nil, causeInvalidMandatoryInfo, err
+			return nil, n1.CauseInvalidMandatoryInfo, err
 		}
 		r.caps = &caps
 	}
 	if n := m.RequestedNSSAI; n != nil {
 		s, err := parseNSSAI(n.Buffer)
 		if err != nil {
-			return nil, causeInvalidMandatoryInfo, fmt.Errorf("requested NSSAI: %w", err)
+			return nil, n1.CauseInvalidMandatoryInfo, fmt.Errorf("requested NSSAI: %w", err)
 		}
 		r.requested = s
 	}
@@ -119,13 +120,13 @@ func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, 
 		return // §5.5.1.2.8 e: a copy of the request in progress
 	}
 	if req.regType == regEmergency {
-		s.rejectRegistration(u, causeServicesNotAllowed)
+		s.rejectRegistration(u, n1.CauseServicesNotAllowed)
 		return
 	}
 	if req.caps == nil {
 		// §5.5.1.2.2: the UE includes its security capability in an
 		// initial registration; without it no security mode can be run.
-		s.rejectRegistration(u, causeInvalidMandatoryInfo)
+		s.rejectRegistration(u, n1.CauseInvalidMandatoryInfo)
 		return
 	}
 	u.timer.stop()
@@ -184,9 +185,9 @@ func (s *shard) onSubscription(u *ue, res any, err error) {
 		s.a.log.Warn("subscription", append(u.logAttrs(), "err", err)...)
 		switch {
 		case problem.Is(err, problem.UserNotFound), problem.Is(err, problem.DataNotFound):
-			s.rejectRegistration(u, causeServicesNotAllowed)
+			s.rejectRegistration(u, n1.CauseServicesNotAllowed)
 		default:
-			s.rejectRegistration(u, causeProtocolErrorUnspecified)
+			s.rejectRegistration(u, n1.CauseProtocolErrorUnspecified)
 		}
 		return
 	}
@@ -194,7 +195,7 @@ func (s *shard) onSubscription(u *ue, res any, err error) {
 	u.sub.allowed = s.allowedNSSAI(u.regReq.requested, am.Nssai)
 	if len(u.sub.allowed) == 0 {
 		// §5.5.1.2.5: no S-NSSAI can be allowed.
-		s.rejectRegistration(u, causeNoNetworkSlicesAvailable)
+		s.rejectRegistration(u, n1.CauseNoNetworkSlicesAvailable)
 		return
 	}
 	if !u.sub.hasGUTI {
@@ -256,7 +257,7 @@ func (s *shard) allowedNSSAI(requested []n2.SNSSAI, sub *models.Udm_SDM_Nssai) [
 // onRegistrationComplete ends the registration. Spec: TS 24.501 §5.5.1.2.4
 func (s *shard) onRegistrationComplete(u *ue) {
 	if u.proc != procRegistrationComplete {
-		s.sendNAS(u, status(causeMessageNotCompatible))
+		s.sendNAS(u, status(n1.CauseMessageNotCompatible))
 		return
 	}
 	s.registrationCompleted(u, true)

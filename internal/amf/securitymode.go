@@ -19,7 +19,7 @@ func (s *shard) startSecurityMode(u *ue, eap []byte) {
 	ia, ea, ok := s.selectAlgorithms(u.sec.caps)
 	if !ok {
 		s.a.log.Info("no NAS algorithm in common with the UE", u.logAttrs()...)
-		s.rejectRegistration(u, causeSecurityCapsMismatch)
+		s.rejectRegistration(u, n1.CauseSecurityCapsMismatch)
 		return
 	}
 	var kenc, kint n1.Key
@@ -79,16 +79,16 @@ func (s *shard) sendSecurityModeCommand(u *ue, msg []byte) {
 // Spec: TS 24.501 §5.4.2.4, §4.4.6
 func (s *shard) onSecurityModeComplete(u *ue, m *nasMessage.SecurityModeComplete) {
 	if u.proc != procSecurityMode || m == nil {
-		s.sendNAS(u, status(causeMessageNotCompatible))
+		s.sendNAS(u, status(n1.CauseMessageNotCompatible))
 		return
 	}
 	u.timer.stop()
 	u.sec.secured = true
 	if c := m.NASMessageContainer; c != nil && len(c.Buffer) > 0 {
 		full, err := n1.Decode(c.Buffer)
-		if err != nil || full.GmmMessage == nil || full.GmmHeader.GetMessageType() != msgRegistrationRequest {
+		if err != nil || full.GmmMessage == nil || full.GmmHeader.GetMessageType() != n1.MsgRegistrationRequest {
 			s.a.log.Info("NAS message container is not a REGISTRATION REQUEST", u.logAttrs()...)
-			s.rejectRegistration(u, causeSemanticallyIncorrect)
+			s.rejectRegistration(u, n1.CauseSemanticallyIncorrect)
 			return
 		}
 		req, cause, err := parseRegistrationRequest(full.RegistrationRequest, c.Buffer)

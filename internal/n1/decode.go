@@ -12,15 +12,6 @@ import (
 // Spec: TS 24.501 §9.2
 const EPD5GSM = 0x2e
 
-// Causes a receiver puts in 5GMM STATUS or 5GSM STATUS for a message it
-// cannot decode; 5GMM and 5GSM use the same values for these.
-//
-// Spec: TS 24.501 §9.11.3.2, §9.11.4.2
-const (
-	CauseInvalidMandatoryInfo uint8 = 96 // #96 invalid mandatory information
-	CauseMessageTypeNotExist  uint8 = 97 // #97 message type non-existent or not implemented
-)
-
 // Sentinel errors inside ProtocolError.
 var (
 	ErrTooShort       = errors.New("n1: message too short")

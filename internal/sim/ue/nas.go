@@ -9,36 +9,6 @@ import (
 
 // The uplink 5GMM messages the UE sends, encoded from TS 24.501 §8.2.
 
-// 5GMM message types. Spec: TS 24.501 §9.7 Table 9.7.1
-const (
-	msgRegistrationRequest     = 0x41
-	msgRegistrationAccept      = 0x42
-	msgRegistrationComplete    = 0x43
-	msgRegistrationReject      = 0x44
-	msgDeregistrationRequestUE = 0x45
-	msgDeregistrationAcceptUE  = 0x46
-	msgServiceReject           = 0x4d
-	msgAuthenticationRequest   = 0x56
-	msgAuthenticationResponse  = 0x57
-	msgAuthenticationReject    = 0x58
-	msgAuthenticationFailure   = 0x59
-	msgIdentityRequest         = 0x5b
-	msgIdentityResponse        = 0x5c
-	msgSecurityModeCommand     = 0x5d
-	msgSecurityModeComplete    = 0x5e
-	msgSecurityModeReject      = 0x5f
-	msgStatus                  = 0x64
-)
-
-// 5GMM causes the UE sends. Spec: TS 24.501 §9.11.3.2
-const (
-	causeMACFailure            = 20
-	causeSynchFailure          = 21
-	causeSecurityCapsMismatch  = 23
-	causeSecurityModeRejected  = 24
-	causeNon5GAuthUnacceptable = 26
-)
-
 func gmm(msgType byte, size int) []byte {
 	b := make([]byte, 3, 3+size)
 	b[0], b[2] = n1.EPD5GMM, msgType
@@ -57,7 +27,7 @@ func appendTLVE(b []byte, iei byte, v []byte) []byte {
 //
 // Spec: TS 24.501 §8.2.6, §4.4.6
 func registrationRequest(regType, ngKSI uint8, identity, caps []byte, requested []n2.SNSSAI, full bool) []byte {
-	b := gmm(msgRegistrationRequest, 32+len(identity))
+	b := gmm(n1.MsgRegistrationRequest, 32+len(identity))
 	b = append(b, ngKSI<<4|regType&0x0f)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(identity)))
 	b = append(b, identity...)
@@ -87,7 +57,7 @@ func nssai(s []n2.SNSSAI) []byte {
 // authenticationResponse builds AUTHENTICATION RESPONSE with RES* (5G-AKA)
 // or an EAP message (EAP-AKA'). Spec: TS 24.501 §8.2.2
 func authenticationResponse(resStar, eap []byte) []byte {
-	b := gmm(msgAuthenticationResponse, 20)
+	b := gmm(n1.MsgAuthenticationResponse, 20)
 	if resStar != nil {
 		b = append(b, 0x2d, byte(len(resStar)))
 		b = append(b, resStar...)
@@ -101,7 +71,7 @@ func authenticationResponse(resStar, eap []byte) []byte {
 // authenticationFailure builds AUTHENTICATION FAILURE, with AUTS for #21.
 // Spec: TS 24.501 §8.2.4
 func authenticationFailure(cause uint8, auts []byte) []byte {
-	b := append(gmm(msgAuthenticationFailure, 17), cause)
+	b := append(gmm(n1.MsgAuthenticationFailure, 17), cause)
 	if auts != nil {
 		b = append(b, 0x30, byte(len(auts)))
 		b = append(b, auts...)
@@ -113,7 +83,7 @@ func authenticationFailure(cause uint8, auts []byte) []byte {
 // initial NAS message when the AMF asked for it (RINMR).
 // Spec: TS 24.501 §8.2.26
 func securityModeComplete(container []byte) []byte {
-	b := gmm(msgSecurityModeComplete, 3+len(container))
+	b := gmm(n1.MsgSecurityModeComplete, 3+len(container))
 	if container != nil {
 		b = appendTLVE(b, 0x71, container)
 	}
@@ -121,14 +91,14 @@ func securityModeComplete(container []byte) []byte {
 }
 
 // securityModeReject builds SECURITY MODE REJECT. Spec: TS 24.501 §8.2.27
-func securityModeReject(cause uint8) []byte { return append(gmm(msgSecurityModeReject, 1), cause) }
+func securityModeReject(cause uint8) []byte { return append(gmm(n1.MsgSecurityModeReject, 1), cause) }
 
 // registrationComplete builds REGISTRATION COMPLETE. Spec: TS 24.501 §8.2.8
-func registrationComplete() []byte { return gmm(msgRegistrationComplete, 0) }
+func registrationComplete() []byte { return gmm(n1.MsgRegistrationComplete, 0) }
 
 // identityResponse builds IDENTITY RESPONSE. Spec: TS 24.501 §8.2.22
 func identityResponse(identity []byte) []byte {
-	b := gmm(msgIdentityResponse, 2+len(identity))
+	b := gmm(n1.MsgIdentityResponse, 2+len(identity))
 	b = binary.BigEndian.AppendUint16(b, uint16(len(identity)))
 	return append(b, identity...)
 }
@@ -136,7 +106,7 @@ func identityResponse(identity []byte) []byte {
 // deregistrationRequest builds DEREGISTRATION REQUEST (UE originating) for
 // 3GPP access. Spec: TS 24.501 §8.2.12, §9.11.3.20
 func deregistrationRequest(ngKSI uint8, switchOff bool, identity []byte) []byte {
-	b := gmm(msgDeregistrationRequestUE, 3+len(identity))
+	b := gmm(n1.MsgDeregistrationRequestUE, 3+len(identity))
 	t := byte(0x01) // 3GPP access
 	if switchOff {
 		t |= 0x08

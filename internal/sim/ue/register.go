@@ -121,7 +121,7 @@ func (u *UE) onDownlink(b []byte) error {
 			return nil
 		}
 		plain = b
-	case h == n1.HeaderIntegrityNewContext && len(b) > 9 && b[9] == msgSecurityModeCommand:
+	case h == n1.HeaderIntegrityNewContext && len(b) > 9 && b[9] == n1.MsgSecurityModeCommand:
 		return u.onSecurityModeCommand(b)
 	default:
 		if u.sec == nil {
@@ -141,13 +141,13 @@ func (u *UE) onDownlink(b []byte) error {
 	}
 	t := m.GmmHeader.GetMessageType()
 	switch t {
-	case msgAuthenticationRequest:
+	case n1.MsgAuthenticationRequest:
 		u.res.AuthenticationRequests++
-	case msgRegistrationAccept:
+	case n1.MsgRegistrationAccept:
 		u.res.RegistrationAccepts++
-	case msgDeregistrationAcceptUE:
+	case n1.MsgDeregistrationAcceptUE:
 		u.res.DeregistrationAccepts++
-	case msgIdentityRequest:
+	case n1.MsgIdentityRequest:
 		u.res.IdentityRequests++
 	}
 	if u.cfg.Faults.Ignore != 0 && t == u.cfg.Faults.Ignore {
@@ -155,31 +155,31 @@ func (u *UE) onDownlink(b []byte) error {
 	}
 	p := u.pending
 	switch t {
-	case msgAuthenticationRequest:
+	case n1.MsgAuthenticationRequest:
 		return u.onAuthenticationRequest(m.AuthenticationRequest)
-	case msgAuthenticationReject:
+	case n1.MsgAuthenticationReject:
 		// §5.4.1.3.5: the UE deletes its security context and is
 		// deregistered.
 		u.registered, u.sec, u.secured, u.kamf, u.guti = false, nil, false, nil, nil
 		return &RejectError{Authentication: true}
-	case msgRegistrationReject:
+	case n1.MsgRegistrationReject:
 		// §5.5.1.2.5: for the causes handled here the UE deletes its 5G-GUTI.
 		u.registered, u.guti = false, nil
 		return &RejectError{Cause: m.RegistrationReject.Cause5GMM.GetCauseValue()}
-	case msgRegistrationAccept:
+	case n1.MsgRegistrationAccept:
 		if err := u.onRegistrationAccept(m.RegistrationAccept); err != nil {
 			return err
 		}
 		if p != nil && p.kind == procRegister {
 			u.finish(nil)
 		}
-	case msgDeregistrationAcceptUE:
+	case n1.MsgDeregistrationAcceptUE:
 		if p != nil && p.kind == procDeregister {
 			u.finish(nil)
 		}
-	case msgIdentityRequest:
+	case n1.MsgIdentityRequest:
 		return u.onIdentityRequest(m.IdentityRequest)
-	case msgStatus:
+	case n1.MsgStatus:
 		u.log.Info("5GMM STATUS from the network", "cause", m.Status5GMM.GetCauseValue())
 	}
 	return nil
@@ -189,8 +189,8 @@ func (u *UE) onDownlink(b []byte) error {
 // protection. Spec: TS 24.501 §4.4.4.2
 func plainAllowed(t uint8) bool {
 	switch t {
-	case msgIdentityRequest, msgAuthenticationRequest, msgAuthenticationReject, msgRegistrationReject,
-		msgDeregistrationAcceptUE, msgServiceReject:
+	case n1.MsgIdentityRequest, n1.MsgAuthenticationRequest, n1.MsgAuthenticationReject, n1.MsgRegistrationReject,
+		n1.MsgDeregistrationAcceptUE, n1.MsgServiceReject:
 		return true
 	}
 	return false
@@ -216,7 +216,7 @@ func (u *UE) onAuthenticationRequest(m *nasMessage.AuthenticationRequest) error 
 		return u.onEAPRequest(ksi, m.EAPMessage.Buffer)
 	}
 	if m.AuthenticationParameterRAND == nil || m.AuthenticationParameterAUTN == nil || m.AuthenticationParameterAUTN.Len != 16 {
-		return u.sendPlain(authenticationFailure(causeMACFailure, nil))
+		return u.sendPlain(authenticationFailure(n1.CauseMACFailure, nil))
 	}
 	rand := m.AuthenticationParameterRAND.Octet[:]
 	autn := m.AuthenticationParameterAUTN.Octet[:]
@@ -225,11 +225,11 @@ func (u *UE) onAuthenticationRequest(m *nasMessage.AuthenticationRequest) error 
 	var sf *aka.SyncFailureError
 	switch {
 	case errors.As(err, &sf):
-		return u.sendPlain(authenticationFailure(causeSynchFailure, sf.AUTS))
+		return u.sendPlain(authenticationFailure(n1.CauseSynchFailure, sf.AUTS))
 	case errors.Is(err, aka.ErrNon5GAuth):
-		return u.sendPlain(authenticationFailure(causeNon5GAuthUnacceptable, nil))
+		return u.sendPlain(authenticationFailure(n1.CauseNon5GAuthUnacceptable, nil))
 	case err != nil:
-		return u.sendPlain(authenticationFailure(causeMACFailure, nil))
+		return u.sendPlain(authenticationFailure(n1.CauseMACFailure, nil))
 	}
 	abba := []byte{0, 0}
 	if m.ABBA.Len > 0 {
@@ -279,7 +279,7 @@ func (u *UE) onSecurityModeCommand(b []byte) error {
 	if err != nil || m.GmmMessage == nil || m.SecurityModeCommand == nil {
 		return nil
 	}
-	if u.cfg.Faults.Ignore == msgSecurityModeCommand {
+	if u.cfg.Faults.Ignore == n1.MsgSecurityModeCommand {
 		return nil
 	}
 	smc := m.SecurityModeCommand
@@ -287,12 +287,12 @@ func (u *UE) onSecurityModeCommand(b []byte) error {
 	ia := n1.IntegrityAlg(smc.SelectedNASSecurityAlgorithms.Octet & 0x0f)
 	switch {
 	case u.kamf == nil || smc.SpareHalfOctetAndNgksi.Octet&0x07 != u.ngKSI:
-		return u.sendPlain(securityModeReject(causeSecurityModeRejected))
+		return u.sendPlain(securityModeReject(n1.CauseSecurityModeRejected))
 	case !bytes.Equal(smc.ReplayedUESecurityCapabilities.Buffer, u.caps):
 		// A bidding-down attempt, or a broken AMF.
-		return u.sendPlain(securityModeReject(causeSecurityCapsMismatch))
+		return u.sendPlain(securityModeReject(n1.CauseSecurityCapsMismatch))
 	case ia == n1.NIA0 || ia > n1.NIA3 || ea > n1.NEA3:
-		return u.sendPlain(securityModeReject(causeSecurityModeRejected))
+		return u.sendPlain(securityModeReject(n1.CauseSecurityModeRejected))
 	}
 	var kenc, kint n1.Key
 	copy(kenc[:], aka.AlgorithmKey(u.kamf, aka.NASEnc, uint8(ea)))
@@ -300,10 +300,10 @@ func (u *UE) onSecurityModeCommand(b []byte) error {
 	sec, err := n1.NewSecurityContext(n1.SecurityConfig{Send: n1.Uplink, Access: n1.Access3GPP,
 		Cipher: ea, Integrity: ia, KNASenc: kenc, KNASint: kint})
 	if err != nil {
-		return u.sendPlain(securityModeReject(causeSecurityModeRejected))
+		return u.sendPlain(securityModeReject(n1.CauseSecurityModeRejected))
 	}
 	if _, _, err := sec.Unprotect(b); err != nil {
-		return u.sendPlain(securityModeReject(causeSecurityModeRejected))
+		return u.sendPlain(securityModeReject(n1.CauseSecurityModeRejected))
 	}
 	u.sec, u.secured = sec, true
 	u.res.Cipher, u.res.Integrity = ea, ia
