@@ -155,6 +155,8 @@ type counters struct {
 	nasDroppedMAC, nasDroppedReplay          atomic.Uint64
 	nasDroppedUnprotected, nasDroppedInvalid atomic.Uint64
 	errorIndicationsSent, uesReleased        atomic.Uint64
+	serviceAccepts, serviceRejects           atomic.Uint64
+	configUpdates                            atomic.Uint64
 }
 
 // Stats is a snapshot of the AMF's counters.
@@ -170,6 +172,10 @@ type Stats struct {
 	ErrorIndicationsSent                                                      uint64
 	// UEsReleased counts UE-associated N2 connections released.
 	UEsReleased uint64
+	// ServiceAccepts and ServiceRejects count SERVICE ACCEPT and SERVICE
+	// REJECT sent; ConfigurationUpdates counts CONFIGURATION UPDATE
+	// COMPLETE received.
+	ServiceAccepts, ServiceRejects, ConfigurationUpdates uint64
 }
 
 // Stats returns the current counters.
@@ -182,6 +188,8 @@ func (a *AMF) Stats() Stats {
 		NASDroppedMAC: c.nasDroppedMAC.Load(), NASDroppedReplay: c.nasDroppedReplay.Load(),
 		NASDroppedUnprotected: c.nasDroppedUnprotected.Load(), NASDroppedInvalid: c.nasDroppedInvalid.Load(),
 		ErrorIndicationsSent: c.errorIndicationsSent.Load(), UEsReleased: c.uesReleased.Load(),
+		ServiceAccepts: c.serviceAccepts.Load(), ServiceRejects: c.serviceRejects.Load(),
+		ConfigurationUpdates: c.configUpdates.Load(),
 	}
 }
 
@@ -209,6 +217,8 @@ type UEInfo struct {
 	RANUENGAPID uint32
 	GNBName     string
 	TMSI        uint32 // 5G-TMSI of its 5G-GUTI, when registered
+	// Procedure is the 5GMM procedure step the AMF waits on ("none" when idle).
+	Procedure string
 }
 
 // UE looks up the context of supi; ok is false when the AMF has none.

@@ -47,8 +47,9 @@ type Config struct {
 	// network-initiated Deregistration Request (TS 24.501 Table 10.2.2).
 	// MaxRetransmissions is how many times a message is sent again before
 	// the procedure is aborted on the next expiry (4: "on the fifth expiry").
-	T3512, T3550, T3560, T3570, T3522 time.Duration
-	MaxRetransmissions                int
+	// T3555 guards Configuration Update Command (TS 24.501 §5.4.4.2).
+	T3512, T3550, T3560, T3570, T3522, T3555 time.Duration
+	MaxRetransmissions                       int
 	// ReleaseGuard bounds the wait for UE Context Release Complete before
 	// the AMF releases the UE-associated connection locally.
 	ReleaseGuard time.Duration
@@ -96,6 +97,7 @@ func Defaults() Config {
 		T3560:              6 * time.Second,
 		T3570:              6 * time.Second,
 		T3522:              6 * time.Second,
+		T3555:              6 * time.Second,
 		MaxRetransmissions: 4,
 		ReleaseGuard:       5 * time.Second,
 		SBITimeout:         10 * time.Second,
@@ -142,6 +144,7 @@ func (c Config) withDefaults() Config {
 	dur(&c.T3560, d.T3560)
 	dur(&c.T3570, d.T3570)
 	dur(&c.T3522, d.T3522)
+	dur(&c.T3555, d.T3555)
 	dur(&c.ReleaseGuard, d.ReleaseGuard)
 	dur(&c.SBITimeout, d.SBITimeout)
 	if c.MaxRetransmissions == 0 {
@@ -217,7 +220,7 @@ func (c Config) Validate() error {
 		bad("ciphering", "an algorithm is listed twice")
 	}
 	for name, d := range map[string]time.Duration{"t3550": c.T3550, "t3560": c.T3560, "t3570": c.T3570,
-		"t3522": c.T3522, "release_guard": c.ReleaseGuard, "sbi_timeout": c.SBITimeout} {
+		"t3522": c.T3522, "t3555": c.T3555, "release_guard": c.ReleaseGuard, "sbi_timeout": c.SBITimeout} {
 		if d < 0 {
 			bad(name, "negative duration %v", d)
 		}

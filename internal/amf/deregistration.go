@@ -1,10 +1,7 @@
 package amf
 
 import (
-	"context"
-
 	"github.com/free5gc/nas/nasMessage"
-	"github.com/free5gc/openapi/models"
 
 	"go5g/internal/n2"
 )
@@ -24,15 +21,9 @@ func (s *shard) onDeregistrationRequest(u *ue, m *nasMessage.DeregistrationReque
 	access := octet & 0x03 // 01 3GPP, 10 non-3GPP, 11 both (§9.11.3.20)
 	s.a.log.Info("UE deregistration", append(u.logAttrs(), "switch_off", switchOff, "access", access)...)
 	u.timer.stop()
-	if u.sub.supi != "" && u.state == gmmRegistered {
-		s.a.stats.deregistrations.Add(1)
-		supi, mod := u.sub.supi, models.Udm_UECM_Amf3GppAccessRegistrationModification{
-			PurgeFlag: true, Guami: s.a.modelGUAMI()}
-		// Nothing waits for the answer: the UE is gone either way.
-		s.call(nil, procNone, s.a.cfg.SBITimeout, func(ctx context.Context) (any, error) {
-			return nil, s.a.deps.UDM.DeregisterAMF(ctx, supi, mod)
-		})
-	}
+	// Also during a network-initiated deregistration (§5.5.2.3.5 e: the
+	// UE's request wins).
+	s.udmDeregister(u)
 	if !switchOff {
 		s.sendNAS(u, deregistrationAccept())
 	}

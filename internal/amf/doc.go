@@ -33,26 +33,51 @@
 // # Procedures
 //
 // NGAP (TS 38.413): NG Setup; Initial UE Message, Uplink and Downlink NAS
-// Transport; Initial Context Setup; UE Context Release, AMF- and
-// gNB-initiated; NG Reset from the gNB; Error Indication both ways; loss of
-// the association (its UEs' connections are released, those of other gNBs
-// are untouched).
+// Transport; Initial Context Setup (after registration and after Service
+// Request); UE Context Release, AMF- and gNB-initiated (an AN release
+// leaves a registered UE in CM-IDLE with its 5GMM and security context);
+// NG Reset from the gNB and from the AMF (ResetRAN, all or listed
+// connections); Error Indication both ways; loss of the association (its
+// UEs' connections are released, those of other gNBs are untouched).
 //
 // 5GMM (TS 24.501): initial registration by SUCI (null scheme, Profile A
-// and B) or by a 5G-GUTI this AMF knows (else Identity); 5G-AKA and
-// EAP-AKA' with the AUSF, including re-synchronisation after a synch
-// failure, MAC failure and RES* mismatch (Authentication Reject); Security
-// Mode Control with NEA/NIA chosen by configured preference (never NIA0);
-// Registration Accept in Initial Context Setup with KgNB; Registration
-// Complete; UE-originating deregistration, normal and switch-off, from
-// CM-CONNECTED or CM-IDLE; the rejects with their 5GMM causes; T3550, T3560
-// and T3570 with retransmission and abort. NAS messages that fail the
-// integrity check, replay a NAS COUNT, or arrive unprotected once security
-// is established are dropped and counted (Stats), never acted on.
+// and B) or by 5G-GUTI: one this AMF knows is authenticated by its SUPI
+// without Identity, an unknown one gets Identity Request for the SUCI;
+// 5G-AKA and EAP-AKA' with the AUSF, including re-synchronisation after a
+// synch failure, MAC failure and RES* mismatch (Authentication Reject);
+// Security Mode Control with NEA/NIA chosen by configured preference
+// (never NIA0); Registration Accept in Initial Context Setup with KgNB;
+// Registration Complete; mobility and periodic registration updates of a
+// registered UE, checked with its current NAS security context (no new
+// AKA), with a new 5G-GUTI each time (update.go); Service Request from
+// CM-IDLE with Service Accept in Initial Context Setup, KgNB from the
+// request's uplink NAS COUNT, and Service Reject #9 for an unknown
+// 5G-S-TMSI or a failed integrity check (service.go); Configuration Update
+// for 5G-GUTI reallocation (ReallocateGUTI); UE-originating deregistration,
+// normal and switch-off, from CM-CONNECTED or CM-IDLE; network-initiated
+// deregistration (Deregister), with Nudm_UECM Deregistration; Nudm_UECM
+// DeregistrationNotification (DeregistrationNotify) when another AMF takes
+// the UE; the rejects with their 5GMM causes; T3550, T3555, T3560, T3570
+// and T3522 with retransmission and abort on the fifth expiry.
 //
-// Not yet: mobility and periodic registration updates proper, Service
-// Request, network-initiated deregistration, Configuration Update, the
-// implicit deregistration of idle UEs, AMF-initiated NG Reset, PDU sessions.
+// Authentication policy: every initial registration runs primary
+// authentication (a fresh KAMF), even by a known 5G-GUTI and even when
+// its message passes the integrity check; updates and Service Requests
+// reuse the current 5G NAS security context.
+//
+// Security of the UE context: NAS messages that fail the integrity check,
+// replay a NAS COUNT, or arrive unprotected once security is established
+// are dropped and counted (Stats), never acted on. An initial NAS message
+// joins the context its 5G-S-TMSI names only if it passes the integrity
+// check with that context; otherwise it starts a new context, which takes
+// over the old one only after a successful authentication, so a forged or
+// unprotected message naming a registered UE changes nothing of it.
+//
+// Not yet: paging (network-initiated procedures towards a UE in CM-IDLE
+// are refused or done locally), the implicit deregistration of idle UEs
+// (mobile reachable timer), requested NSSAI in updates (the allowed NSSAI
+// of the initial registration is kept), NAS message containers in
+// integrity protected initial messages, PDU sessions.
 //
 // # NAS encoding
 //

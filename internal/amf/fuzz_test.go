@@ -124,6 +124,13 @@ func FuzzUplinkNAS(f *testing.F) {
 	f.Add(bytes.Join([][]byte{[]byte(regRequest), {0x7e, 0, 0x59, 21, 0x30, 14, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14}}, sep))
 	f.Add(bytes.Join([][]byte{[]byte(regRequest), {0x7e, 0, 0x45, 0x09, 0, 0x0b, 0xf2, 0, 0xf1, 0x10, 1, 0, 0x40, 1, 2, 3, 4}}, sep))
 	f.Add([]byte{0x7e, 0x02, 0, 0, 0, 0, 0, 0x7e, 0, 0x41})
+	// SERVICE REQUEST (5G-S-TMSI), plain and integrity protected; then the
+	// answers to network-initiated procedures.
+	f.Add([]byte{0x7e, 0, 0x4c, 0x00, 0, 7, 0xf4, 0, 0x40, 1, 2, 3, 4})
+	f.Add([]byte{0x7e, 0x01, 1, 2, 3, 4, 0, 0x7e, 0, 0x4c, 0x00, 0, 7, 0xf4, 0, 0x40, 1, 2, 3, 4})
+	f.Add(bytes.Join([][]byte{[]byte(regRequest), {0x7e, 0, 0x55}, {0x7e, 0, 0x48}}, sep))
+	// A mobility update naming a 5G-GUTI.
+	f.Add([]byte{0x7e, 0, 0x41, 0x02, 0, 0x0b, 0xf2, 0, 0xf1, 0x10, 1, 0, 0x40, 1, 2, 3, 4, 0x2e, 2, 0xf0, 0xf0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a, r, stop := fuzzAMF(t, true)
 		defer stop()

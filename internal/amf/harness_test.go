@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,7 +73,8 @@ func newNet(t testing.TB, edit func(*amf.Config)) *testNet {
 		t.Fatal(err)
 	}
 	plmns := []models.PlmnId{{Mcc: plmn.MCC, Mnc: plmn.MNC}}
-	d, err := udm.New(udm.Config{ServingPLMNs: plmns}, udm.Deps{UDR: r})
+	notifier := &amfNotifier{}
+	d, err := udm.New(udm.Config{ServingPLMNs: plmns}, udm.Deps{UDR: r, Notifier: notifier})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +109,7 @@ func newNet(t testing.TB, edit func(*amf.Config)) *testNet {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notifier.amf.Store(n.amf)
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.amf.Run(runCtx) }()
@@ -120,6 +123,16 @@ func newNet(t testing.TB, edit func(*amf.Config)) *testNet {
 		}
 	})
 	return n
+}
+
+// amfNotifier passes the UDM's DeregistrationNotification to the AMF,
+// which is made after the UDM (as internal/core wires them).
+type amfNotifier struct{ amf atomic.Pointer[amf.AMF] }
+
+func (n *amfNotifier) DeregistrationNotify(ctx context.Context, amfID, supi string, d models.Udm_UECM_DeregistrationData) {
+	if a := n.amf.Load(); a != nil {
+		a.DeregistrationNotify(ctx, amfID, supi, d)
+	}
 }
 
 // subscriber returns the test subscriber with MSIN index i.

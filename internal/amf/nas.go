@@ -19,6 +19,13 @@ func (s *shard) onUplinkNAS(u *ue, b []byte) {
 	if !ok {
 		return
 	}
+	s.onNASMessage(u, plain, verified)
+}
+
+// onNASMessage decodes a message whose protection was removed (verified:
+// its integrity was checked with the UE's current context) and hands it to
+// its procedure.
+func (s *shard) onNASMessage(u *ue, plain []byte, verified bool) {
 	msg, err := n1.Decode(plain)
 	if err != nil {
 		s.a.stats.nasDroppedInvalid.Add(1)
@@ -43,7 +50,7 @@ func (s *shard) onUplinkNAS(u *ue, b []byte) {
 	}
 	switch t {
 	case n1.MsgRegistrationRequest:
-		s.onRegistrationRequest(u, msg.RegistrationRequest, plain)
+		s.onRegistrationRequest(u, msg.RegistrationRequest, plain, verified)
 	case n1.MsgAuthenticationResponse:
 		s.onAuthenticationResponse(u, msg.AuthenticationResponse)
 	case n1.MsgAuthenticationFailure:
@@ -65,9 +72,11 @@ func (s *shard) onUplinkNAS(u *ue, b []byte) {
 		}
 		s.a.log.Info("5GMM STATUS from UE", append(u.logAttrs(), "cause", cause)...)
 	case n1.MsgServiceRequest:
-		// Service Request is a later procedure: the UE re-registers.
-		s.sendNAS(u, serviceReject(n1.CauseImplicitlyDeregistered))
-		s.releaseConn(u, n2.CauseNormalRelease)
+		s.onServiceRequest(u, msg.ServiceRequest, verified)
+	case n1.MsgConfigurationUpdateComplete:
+		s.onConfigurationUpdateComplete(u)
+	case n1.MsgDeregistrationAcceptNW:
+		s.onDeregistrationAcceptNW(u)
 	default:
 		// §7.4: a known message this AMF does not handle in any state.
 		s.sendNAS(u, status(n1.CauseMessageNotCompatible))

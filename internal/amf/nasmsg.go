@@ -123,6 +123,42 @@ func status(cause uint8) []byte { return append(gmm(n1.MsgStatus, 1), cause) }
 // serviceReject builds SERVICE REJECT. Spec: TS 24.501 §8.2.18
 func serviceReject(cause uint8) []byte { return append(gmm(n1.MsgServiceReject, 1), cause) }
 
+// serviceAccept builds SERVICE ACCEPT, without optional IEs: this AMF has
+// no PDU sessions to report yet. Spec: TS 24.501 §8.2.17
+func serviceAccept() []byte { return gmm(n1.MsgServiceAccept, 0) }
+
+// configurationUpdateCommand builds CONFIGURATION UPDATE COMMAND with a new
+// 5G-GUTI, asking for an acknowledgement (Configuration update indication,
+// IEI D, bit 1 "acknowledgement requested"), as §5.4.4.2 requires when a
+// 5G-GUTI is included.
+// Spec: TS 24.501 §8.2.19, §9.11.3.18
+func configurationUpdateCommand(g guti) ([]byte, error) {
+	id, err := g.marshal()
+	if err != nil {
+		return nil, err
+	}
+	b := gmm(n1.MsgConfigurationUpdateCommand, 4+len(id))
+	b = append(b, 0xd0|0x01)
+	return appendTLVE(b, 0x77, id), nil
+}
+
+// deregistrationRequestNW builds DEREGISTRATION REQUEST (UE terminated) for
+// 3GPP access, with "re-registration required" (bit 3 of the
+// de-registration type) and a 5GMM cause (TV, IEI 0x58) when cause is not 0.
+// Spec: TS 24.501 §8.2.14, §9.11.3.20
+func deregistrationRequestNW(reregister bool, cause uint8) []byte {
+	b := gmm(n1.MsgDeregistrationRequestNW, 3)
+	t := byte(0x01) // spare half octet | 3GPP access
+	if reregister {
+		t |= 0x04
+	}
+	b = append(b, t)
+	if cause != 0 {
+		b = append(b, 0x58, cause)
+	}
+	return b
+}
+
 func appendTLVE(b []byte, iei byte, v []byte) []byte {
 	b = append(b, iei)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(v)))

@@ -32,6 +32,10 @@ func TestDownlinkMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cuc, err := configurationUpdateCommand(g)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		got  []byte
@@ -57,6 +61,14 @@ func TestDownlinkMessages(t *testing.T) {
 		{"DEREGISTRATION ACCEPT", deregistrationAccept(), "7e 00 46"},
 		{"IDENTITY REQUEST SUCI", identityRequest(1), "7e 00 5b 01"},
 		{"5GMM STATUS #98", status(98), "7e 00 64 62"},
+		{"SERVICE ACCEPT", serviceAccept(), "7e 00 4e"},
+		{"SERVICE REJECT #9", serviceReject(9), "7e 00 4d 09"},
+		{"CONFIGURATION UPDATE COMMAND", cuc,
+			"7e 00 54 d1" + // configuration update indication: ACK requested
+				" 77 000b f2 00f110 ca ffa1 01020304"}, // new 5G-GUTI
+		{"DEREGISTRATION REQUEST (UE terminated), re-registration, #7", deregistrationRequestNW(true, 7),
+			"7e 00 47 05 58 07"}, // 3GPP access | re-registration required; 5GMM cause
+		{"DEREGISTRATION REQUEST (UE terminated)", deregistrationRequestNW(false, 0), "7e 00 47 01"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -214,6 +226,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Name = "bad_name" }, "name"},
 		{func(c *Config) { c.N2.Transport = "tcp" }, "n2.transport"},
 		{func(c *Config) { c.T3550 = -time.Second }, "t3550"},
+		{func(c *Config) { c.T3555 = -time.Second }, "t3555"},
 	}
 	if err := Defaults().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
@@ -224,6 +237,33 @@ func TestConfigValidate(t *testing.T) {
 		err := cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), "amf config: "+c.field+":") {
 			t.Errorf("want an error naming %s, got %v", c.field, err)
+		}
+	}
+}
+
+// TestInitialNASSTMSI: the 5G-S-TMSI an initial NAS message names, by
+// 5G-GUTI or 5G-S-TMSI, plain or integrity protected, routes it to its
+// worker; anything else names none.
+func TestInitialNASSTMSI(t *testing.T) {
+	want := &n2.FiveGSTMSI{SetID: 0x3fe, Pointer: 0x21, TMSI: 0x01020304}
+	cases := []struct {
+		name, nas string
+		want      *n2.FiveGSTMSI
+	}{
+		{"REGISTRATION REQUEST by 5G-GUTI", "7e 00 41 02 000b f2 00f110 ca ffa1 01020304 2e02f0f0", want},
+		{"protected REGISTRATION REQUEST", "7e 01 00000000 05 7e 00 41 03 000b f2 00f110 ca ffa1 01020304", want},
+		{"DEREGISTRATION REQUEST", "7e 00 45 01 000b f2 00f110 ca ffa1 01020304", want},
+		{"SERVICE REQUEST", "7e 01 01020304 07 7e 00 4c 00 0007 f4 ffa1 01020304", want},
+		{"REGISTRATION REQUEST by SUCI", "7e 00 41 71 000d 01 00f110 0000 00 00 0000000001", nil},
+		{"length beyond the message", "7e 00 4c 00 0008 f4 ffa1 01020304", nil},
+		{"S-TMSI typed as GUTI", "7e 00 4c 00 0007 f2 ffa1 01020304", nil},
+		{"truncated", "7e 00 41 02 00", nil},
+		{"ciphered header only", "7e 02 00000000 05", nil},
+	}
+	for _, c := range cases {
+		got := initialNASSTMSI(unhex(t, c.nas))
+		if (got == nil) != (c.want == nil) || (got != nil && *got != *c.want) {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
 		}
 	}
 }

@@ -136,8 +136,11 @@ func (a *AMF) onNGReset(ctx context.Context, r *ranNode, pdu n2.PDU) {
 }
 
 // resetConn releases one UE-associated connection named in an NG Reset.
+// With out set, the worker writes there the connection's IDs (both, when
+// it found it) before closing done.
 type resetConn struct {
 	ran  *ranNode
 	ids  n2.UEIDs
 	done chan<- struct{}
+	out  *n2.UEIDs
 }

@@ -20,6 +20,8 @@ type ranNode struct {
 	log  *slog.Logger
 
 	setUp    atomic.Bool // NG Setup succeeded on this association
+	resetAck chan n2.PDU // NG RESET ACKNOWLEDGE, for ResetRAN
+	resetMu  sync.Mutex  // one AMF-initiated NG Reset at a time
 	mu       sync.Mutex  // guards the fields below, written by the reader
 	id       n2.GlobalGNBID
 	nodeName string
@@ -44,7 +46,8 @@ func (r *ranNode) send(ctx context.Context, stream uint16, b []byte) error {
 //
 // Spec: TS 38.412 §7, TS 38.413 §8.7.1.1
 func (a *AMF) serveRAN(ctx context.Context, conn sctp.Conn) {
-	r := &ranNode{conn: conn, log: a.log.With("gnb_addr", conn.RemoteAddr().String())}
+	r := &ranNode{conn: conn, log: a.log.With("gnb_addr", conn.RemoteAddr().String()),
+		resetAck: make(chan n2.PDU, 1)}
 	a.rans.Store(r, struct{}{})
 	r.log.Info("N2 association up", "streams", conn.Streams())
 	var err error
@@ -115,6 +118,11 @@ func (a *AMF) onPDU(ctx context.Context, r *ranNode, m sctp.Message) {
 		a.onErrorIndication(r, pdu)
 	case pdu.Procedure == n2.ProcNGReset && pdu.Type == n2.InitiatingMessage:
 		a.onNGReset(ctx, r, pdu)
+	case pdu.Procedure == n2.ProcNGReset && pdu.Type == n2.SuccessfulOutcome:
+		select { // for ResetRAN; one nobody waits for is dropped
+		case r.resetAck <- pdu:
+		default:
+		}
 	case pdu.IDs.HasAMF:
 		a.shardOf(pdu.IDs.AMF).post(ctx, uePDU{ran: r, pdu: pdu})
 	case pdu.IDs.HasRAN:
@@ -136,9 +144,13 @@ func (a *AMF) shardOf(amfID uint64) *shard {
 
 // shardForInitialUE picks the worker of a new UE-associated connection: the
 // owner of the UE's 5G-S-TMSI when the gNB gives one of ours (an idle UE
-// coming back), else the next worker in turn.
+// coming back) or the NAS message names one, else the next worker in turn.
 func (a *AMF) shardForInitialUE(m *n2.InitialUEMessage) *shard {
-	if t := m.STMSI; t != nil && t.SetID == a.cfg.SetID && t.Pointer == a.cfg.Pointer {
+	t := m.STMSI
+	if t == nil {
+		t = initialNASSTMSI(m.NASPDU)
+	}
+	if t != nil && t.SetID == a.cfg.SetID && t.Pointer == a.cfg.Pointer {
 		return a.shards[t.TMSI%uint32(len(a.shards))]
 	}
 	return a.shards[a.rr.Add(1)%uint64(len(a.shards))]

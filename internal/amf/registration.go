@@ -28,6 +28,7 @@ type registrationRequest struct {
 	caps      *ueSecurityCapability
 	requested []n2.SNSSAI
 	container []byte // NAS message container: the complete initial message
+	followOn  bool   // follow-on request pending (FOR bit)
 }
 
 // 5GS registration type values. Spec: TS 24.501 §9.11.3.7
@@ -40,8 +41,9 @@ const (
 
 // Mobile identity types. Spec: TS 24.501 §9.11.3.4
 const (
-	idSUCI = 1
-	idGUTI = 2
+	idSUCI  = 1
+	idGUTI  = 2
+	idSTMSI = 4
 )
 
 // parseRegistrationRequest extracts the IEs the AMF acts on; a bad
@@ -56,6 +58,8 @@ func parseRegistrationRequest(m *nasMessage.RegistrationRequest, raw []byte) (*r
 		raw:     bytes.Clone(raw),
 		regType: m.NgksiAndRegistrationType5GS.Octet & 0x07,
 		ngKSI:   m.NgksiAndRegistrationType5GS.Octet >> 4,
+		// Spec: TS 24.501 §9.11.3.7 (bit 4: follow-on request pending)
+		followOn: m.NgksiAndRegistrationType5GS.Octet&0x08 != 0,
 	}
 	id := m.MobileIdentity5GS.Buffer
 	if len(id) == 0 || int(m.MobileIdentity5GS.Len) != len(id) {
@@ -105,7 +109,7 @@ func parseRegistrationRequest(m *nasMessage.RegistrationRequest, raw []byte) (*r
 // accept it. A copy of the request under way is ignored.
 //
 // Spec: TS 24.501 §5.5.1.2.2, §5.5.1.2.8 (d, e)
-func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, raw []byte) {
+func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, raw []byte, verified bool) {
 	req, cause, err := parseRegistrationRequest(m, raw)
 	if err != nil {
 		s.a.log.Info("bad REGISTRATION REQUEST", append(u.logAttrs(), "err", err)...)
@@ -122,6 +126,17 @@ func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, 
 	if req.regType == regEmergency {
 		s.rejectRegistration(u, n1.CauseServicesNotAllowed)
 		return
+	}
+	if req.regType == regMobilityUpdate || req.regType == regPeriodic {
+		if verified && u.state == gmmRegistered {
+			s.onRegistrationUpdate(u, req)
+			return
+		}
+		// Not verified with a context of a registered UE: the update is
+		// run as a registration with authentication below, in the new
+		// context onInitialUE made, and takes over the UE's old context
+		// only once authentication succeeds (claimSUPI).
+		// Spec: TS 24.501 §4.4.4.3, §5.5.1.3.2
 	}
 	if req.caps == nil {
 		// §5.5.1.2.2: the UE includes its security capability in an
@@ -141,10 +156,17 @@ func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, 
 		return
 	}
 	// A 5G-GUTI: this AMF knows the UE if the GUTI is one of its own and
-	// the UE came back on its context (onInitialUE); otherwise it asks for
-	// the SUCI.
-	if g := req.guti; u.sub.supi != "" && u.sub.hasGUTI && g.tmsi == u.sub.tmsi && g.plmn == s.a.cfg.PLMN {
-		s.startAuthentication(u, u.sub.supi, nil)
+	// names a context of this worker (where the 5G-TMSI routes); it then
+	// authenticates that SUPI without asking for the SUCI. Otherwise it
+	// asks for the SUCI. Policy: an initial registration always runs
+	// primary authentication, even when the message passed the integrity
+	// check with the UE's current context, so every initial registration
+	// starts from a fresh KAMF; only mobility and periodic updates reuse
+	// the current context. An AUTHENTICATION FAILURE (MAC) then falls back
+	// to identification (onAuthenticationFailure).
+	// Spec: TS 24.501 §5.5.1.2.2, §5.4.3.2; TS 33.501 §6.1.1
+	if supi := s.supiOfGUTI(*req.guti); supi != "" {
+		s.startAuthentication(u, supi, nil)
 		return
 	}
 	s.startIdentification(u)
@@ -269,12 +291,17 @@ func (s *shard) registrationCompleted(u *ue, confirmed bool) {
 	u.timer.stop()
 	u.proc = procNone
 	u.state = gmmRegistered
+	req := u.regReq
 	u.regReq = nil
 	if confirmed {
 		s.a.stats.registrations.Add(1)
+		s.dropOldTMSI(u) // §5.5.1.3.4: the old 5G-GUTI is now invalid
 	}
 	s.a.log.Info("UE registered", append(u.logAttrs(), "tmsi", u.sub.tmsi, "confirmed", confirmed,
 		"took", time.Since(u.started))...)
+	if req != nil && isUpdate(req) {
+		s.updateCompleted(u, req)
+	}
 }
 
 // rejectRegistration sends REGISTRATION REJECT and releases the UE's N2

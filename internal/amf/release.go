@@ -60,10 +60,25 @@ func (s *shard) onUEContextReleaseRequest(u *ue, pdu n2.PDU) {
 //
 // Spec: TS 23.501 §5.3.3.2.2
 func (s *shard) connReleased(u *ue) {
-	c := u.conn
-	if c == nil {
+	if u.conn == nil {
 		return
 	}
+	s.dropConn(u)
+	switch u.state {
+	case gmmRegistered:
+		u.proc = procNone
+	case gmmDeregisteredInitiated:
+		// §5.5.2.3.5 b: lower layer failure before DEREGISTRATION ACCEPT:
+		// the procedure ends, the UE is deregistered.
+		s.deregistered(u)
+	default:
+		s.forget(u)
+	}
+}
+
+// dropConn forgets the UE's N2 connection and stops what ran on it.
+func (s *shard) dropConn(u *ue) {
+	c := u.conn
 	if c.guard != nil {
 		c.guard.Stop()
 	}
@@ -71,11 +86,6 @@ func (s *shard) connReleased(u *ue) {
 	delete(s.byID, c.amfID)
 	u.conn = nil
 	s.a.stats.uesReleased.Add(1)
-	if u.state == gmmRegistered {
-		u.proc = procNone
-		return
-	}
-	s.forget(u)
 }
 
 // forget removes the UE from the lookups by SUPI and 5G-TMSI.
@@ -87,6 +97,7 @@ func (s *shard) forget(u *ue) {
 	if u.sub.hasGUTI && s.byTMSI[u.sub.tmsi] == u {
 		delete(s.byTMSI, u.sub.tmsi)
 	}
+	s.dropOldTMSI(u)
 }
 
 // discard ends everything the AMF holds for the UE: its 5GMM context and,
@@ -128,6 +139,9 @@ func (s *shard) onRANLost(r *ranNode) {
 // onResetConn releases one connection named in a partial NG Reset.
 func (s *shard) onResetConn(ev resetConn) {
 	if u := s.byID[ev.ids.AMF]; u != nil && u.conn.ran == ev.ran {
+		if ev.out != nil {
+			*ev.out = u.conn.ids()
+		}
 		s.connReleased(u)
 	}
 	close(ev.done)

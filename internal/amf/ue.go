@@ -94,7 +94,12 @@ type ueSubscription struct {
 	suci    string // as received, for the AUSF
 	tmsi    uint32 // 5G-TMSI of the 5G-GUTI assigned, when hasGUTI
 	hasGUTI bool
-	allowed []n2.SNSSAI // allowed NSSAI
+	// oldTMSI is the previous 5G-TMSI while a new 5G-GUTI is being
+	// reallocated: both stay valid until the UE confirms the new one
+	// (TS 24.501 §5.4.4.2, §5.5.1.3.4).
+	oldTMSI    uint32
+	hasOldTMSI bool
+	allowed    []n2.SNSSAI // allowed NSSAI
 }
 
 // ueLocation is where the UE was last seen.
@@ -132,11 +137,13 @@ const (
 	procSubscription                   // waiting for the UDM
 	procRegistrationComplete           // REGISTRATION ACCEPT sent (T3550)
 	procIdentity                       // IDENTITY REQUEST sent (T3570)
+	procConfigUpdate                   // CONFIGURATION UPDATE COMMAND sent (T3555)
+	procDeregistration                 // DEREGISTRATION REQUEST sent to the UE (T3522)
 )
 
 func (p procedure) String() string {
 	return [...]string{"none", "auth-vector", "auth-response", "auth-confirm", "security-mode",
-		"subscription", "registration-complete", "identity"}[p]
+		"subscription", "registration-complete", "identity", "configuration-update", "deregistration"}[p]
 }
 
 // logAttrs are the fields every log line about this UE carries.

@@ -75,7 +75,11 @@ type (
 		done chan<- struct{}
 	}
 	evictSUPI struct{ supi string }
-	queryUE   struct {
+	inspect   struct { // runs f in the worker (tests)
+		f    func(*shard)
+		done chan struct{}
+	}
+	queryUE struct {
 		supi  string
 		reply chan<- queryReply
 	}
@@ -143,6 +147,11 @@ func (s *shard) handle(ev event) {
 		close(ev.done)
 	case resetConn:
 		s.onResetConn(ev)
+	case ueCommand:
+		s.onUECommand(ev)
+	case inspect:
+		ev.f(s)
+		close(ev.done)
 	case evictSUPI:
 		if u := s.bySUPI[ev.supi]; u != nil {
 			s.discard(u, n2.CauseUnspecifiedNAS)
@@ -178,7 +187,7 @@ func (u *ue) info() UEInfo {
 	if u == nil {
 		return UEInfo{}
 	}
-	i := UEInfo{SUPI: u.sub.supi, Registered: u.state == gmmRegistered, TMSI: u.sub.tmsi}
+	i := UEInfo{SUPI: u.sub.supi, Registered: u.state == gmmRegistered, TMSI: u.sub.tmsi, Procedure: u.proc.String()}
 	if u.conn != nil {
 		i.Connected = true
 		i.AMFUENGAPID, i.RANUENGAPID = u.conn.amfID, u.conn.ranID
@@ -196,10 +205,11 @@ const (
 	t3560
 	t3570
 	t3522
+	t3555
 )
 
 func (k timerKind) String() string {
-	return [...]string{"none", "T3550", "T3560", "T3570", "T3522"}[k]
+	return [...]string{"none", "T3550", "T3560", "T3570", "T3522", "T3555"}[k]
 }
 
 // nasTimer is the retransmission timer of the UE's current 5GMM procedure.
@@ -242,6 +252,8 @@ func (s *shard) startTimer(u *ue, kind timerKind, msg []byte, restart bool) {
 		d = s.a.cfg.T3570
 	case t3522:
 		d = s.a.cfg.T3522
+	case t3555:
+		d = s.a.cfg.T3555
 	}
 	ev := timerExpired{amfID: u.conn.amfID, kind: kind, gen: u.timer.gen}
 	ctx := s.a.runCtx
@@ -252,7 +264,8 @@ func (s *shard) startTimer(u *ue, kind timerKind, msg []byte, restart bool) {
 // on the expiry after the last retransmission.
 //
 // Spec: TS 24.501 §5.4.1.3.7 (T3560, authentication), §5.4.2.7 (T3560,
-// security mode), §5.5.1.2.8 (T3550), §5.4.3.6 (T3570)
+// security mode), §5.5.1.2.8 and §5.5.1.3.8 (T3550), §5.4.3.6 (T3570),
+// §5.4.4.5 (T3555), §5.5.2.3.5 (T3522)
 func (s *shard) onTimer(u *ue, kind timerKind) {
 	u.timer.expiries++
 	if u.timer.expiries <= s.a.cfg.MaxRetransmissions {
@@ -273,6 +286,13 @@ func (s *shard) onTimer(u *ue, kind timerKind) {
 		// §5.5.1.2.8 a: "the AMF shall abort the procedure"; the new 5G-GUTI
 		// stays valid, and so does the registration.
 		s.registrationCompleted(u, false)
+	case t3555:
+		// §5.4.4.5 a: abort; the old and the new 5G-GUTI both stay valid
+		// until the UE shows which one it uses.
+		u.proc = procNone
+	case t3522:
+		// §5.5.2.3.5 a: abort the procedure and enter 5GMM-DEREGISTERED.
+		s.deregistered(u)
 	default:
 		// §5.4.1.3.7 b, §5.4.2.7 b: abort the procedure and the registration.
 		s.abortRegistration(u, n2.CauseUnspecifiedNAS)

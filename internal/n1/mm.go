@@ -11,20 +11,26 @@ const (
 	MsgRegistrationReject      = 0x44
 	MsgDeregistrationRequestUE = 0x45
 	MsgDeregistrationAcceptUE  = 0x46
-	MsgServiceRequest          = 0x4c
-	MsgServiceReject           = 0x4d
-	MsgAuthenticationRequest   = 0x56
-	MsgAuthenticationResponse  = 0x57
-	MsgAuthenticationReject    = 0x58
-	MsgAuthenticationFailure   = 0x59
-	MsgAuthenticationResult    = 0x5a
-	MsgIdentityRequest         = 0x5b
-	MsgIdentityResponse        = 0x5c
-	MsgSecurityModeCommand     = 0x5d
-	MsgSecurityModeComplete    = 0x5e
-	MsgSecurityModeReject      = 0x5f
-	MsgStatus                  = 0x64
-	MsgULNASTransport          = 0x67
+	// Network-initiated (UE terminated) deregistration.
+	MsgDeregistrationRequestNW     = 0x47
+	MsgDeregistrationAcceptNW      = 0x48
+	MsgServiceRequest              = 0x4c
+	MsgServiceReject               = 0x4d
+	MsgServiceAccept               = 0x4e
+	MsgConfigurationUpdateCommand  = 0x54
+	MsgConfigurationUpdateComplete = 0x55
+	MsgAuthenticationRequest       = 0x56
+	MsgAuthenticationResponse      = 0x57
+	MsgAuthenticationReject        = 0x58
+	MsgAuthenticationFailure       = 0x59
+	MsgAuthenticationResult        = 0x5a
+	MsgIdentityRequest             = 0x5b
+	MsgIdentityResponse            = 0x5c
+	MsgSecurityModeCommand         = 0x5d
+	MsgSecurityModeComplete        = 0x5e
+	MsgSecurityModeReject          = 0x5f
+	MsgStatus                      = 0x64
+	MsgULNASTransport              = 0x67
 )
 
 // 5GMM causes. Spec: TS 24.501 §9.11.3.2 Table 9.11.3.2.1

@@ -237,8 +237,9 @@ func (g *GNB) onReleaseCommand(ctx context.Context, stream uint16, pdu n2.PDU) {
 	}
 }
 
-// onNGReset releases the UE contexts the AMF names (all when none) and
-// acknowledges. Spec: TS 38.413 §8.7.4.2.1
+// onNGReset releases the UE contexts the AMF names (all when none), each by
+// its RAN UE NGAP ID or else its AMF UE NGAP ID, and acknowledges.
+// Spec: TS 38.413 §8.7.4.2.1
 func (g *GNB) onNGReset(ctx context.Context, pdu n2.PDU) {
 	if pdu.Type == n2.SuccessfulOutcome {
 		select {
@@ -263,9 +264,19 @@ func (g *GNB) onNGReset(ctx context.Context, pdu n2.PDU) {
 		g.ues = map[uint32]*Connection{}
 	} else {
 		for _, id := range r.Part {
-			if c := g.ues[id.RAN]; id.HasRAN && c != nil {
+			c := g.ues[id.RAN]
+			if !id.HasRAN {
+				c = nil
+				for _, x := range g.ues {
+					if amf, ok := x.AMFUENGAPID(); ok && id.HasAMF && amf == id.AMF {
+						c = x
+						break
+					}
+				}
+			}
+			if c != nil {
 				gone = append(gone, c)
-				delete(g.ues, id.RAN)
+				delete(g.ues, c.ranID)
 			}
 		}
 	}

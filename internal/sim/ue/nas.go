@@ -115,3 +115,22 @@ func deregistrationRequest(ngKSI uint8, switchOff bool, identity []byte) []byte 
 	b = binary.BigEndian.AppendUint16(b, uint16(len(identity)))
 	return append(b, identity...)
 }
+
+// serviceRequest builds SERVICE REQUEST: ngKSI (bits 1-4) and service type
+// (bits 5-8) in one octet, then the 5G-S-TMSI as a 5GS mobile identity.
+// Spec: TS 24.501 §8.2.16, §9.11.3.50, §9.11.3.4 (Figure 9.11.3.4.6)
+func serviceRequest(ngKSI, serviceType uint8, s *n2.FiveGSTMSI) []byte {
+	b := gmm(n1.MsgServiceRequest, 10)
+	b = append(b, serviceType<<4|ngKSI&0x0f, 0, 7, 0xf4) // type 100: 5G-S-TMSI
+	sp := s.SetID<<6 | uint16(s.Pointer&0x3f)
+	b = binary.BigEndian.AppendUint16(b, sp)
+	return binary.BigEndian.AppendUint32(b, s.TMSI)
+}
+
+// configurationUpdateComplete builds CONFIGURATION UPDATE COMPLETE.
+// Spec: TS 24.501 §8.2.20
+func configurationUpdateComplete() []byte { return gmm(n1.MsgConfigurationUpdateComplete, 0) }
+
+// deregistrationAcceptNW builds DEREGISTRATION ACCEPT (UE terminated).
+// Spec: TS 24.501 §8.2.15
+func deregistrationAcceptNW() []byte { return gmm(n1.MsgDeregistrationAcceptNW, 0) }

@@ -65,6 +65,20 @@ func TestUplinkMessages(t *testing.T) {
 					t.Errorf("ngKSI and type %#x", o)
 				}
 			}},
+		{"REGISTRATION REQUEST periodic update", registrationRequest(regPeriodic, 2, []byte{0xf2, 0, 0xf1, 0x10, 1, 0, 0x40, 1, 2, 3, 4},
+			[]byte{0xf0, 0xf0}, nil, false), "7e 00 41 23 000b f200f110010040 01020304 2e 02 f0f0", nil},
+		{"SERVICE REQUEST", serviceRequest(2, serviceSignalling, &n2.FiveGSTMSI{SetID: 0x3fe, Pointer: 0x21, TMSI: 0x01020304}),
+			"7e 00 4c 02 0007 f4 ffa1 01020304", // service type 0 | ngKSI 2; 5G-S-TMSI
+			func(t *testing.T, b []byte) {
+				m, _ := n1.Decode(b)
+				r := m.ServiceRequest
+				if r.GetNasKeySetIdentifiler() != 2 || r.GetServiceTypeValue() != 0 || r.TMSI5GS.Len != 7 ||
+					r.TMSI5GS.Octet != [7]byte{0xf4, 0xff, 0xa1, 1, 2, 3, 4} {
+					t.Errorf("service request %+v", r)
+				}
+			}},
+		{"CONFIGURATION UPDATE COMPLETE", configurationUpdateComplete(), "7e 00 55", nil},
+		{"DEREGISTRATION ACCEPT (UE terminated)", deregistrationAcceptNW(), "7e 00 48", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

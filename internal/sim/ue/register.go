@@ -67,14 +67,16 @@ func (u *UE) handle(ev event) {
 	case ev.kgNB != nil:
 		if u.sec == nil || *ev.kgNB != u.kgNB {
 			u.log.Warn("the gNB's KgNB differs from the UE's: AS security fails")
-			if p != nil && p.kind == procRegister {
+			if p != nil && p.kind != procDeregister {
 				u.finish(errors.New("ue: the gNB's KgNB differs from the UE's: AS security would fail"))
 			}
+		} else {
+			u.res.ASSecurityActivations++
 		}
 	case ev.released:
 		u.link = nil
-		if p != nil && p.kind == procRegister && !u.registered {
-			u.finish(errors.New("ue: RRC connection released before registration completed"))
+		if p != nil && (p.kind == procRegister && !u.registered || p.kind == procUpdate || p.kind == procService) {
+			u.finish(errors.New("ue: RRC connection released before the procedure completed"))
 		} else if p != nil && p.kind == procDeregister {
 			u.finish(nil) // released by the network: deregistered locally
 		}
@@ -89,8 +91,10 @@ func (u *UE) handle(ev event) {
 // Spec: TS 24.501 §5.5.1.2.7 (T3510), §5.5.2.2.6 (T3521)
 func (u *UE) onTimer(p *pending) {
 	switch p.kind {
-	case procRegister:
+	case procRegister, procUpdate:
 		u.finish(fmt.Errorf("%w: T3510 expired", ErrTimeout))
+	case procService:
+		u.finish(fmt.Errorf("%w: T3517 expired", ErrTimeout))
 	case procDeregister:
 		if p.tries >= 5 {
 			u.finish(fmt.Errorf("%w: T3521 expired 5 times", ErrTimeout))
@@ -114,13 +118,14 @@ func (u *UE) onDownlink(b []byte) error {
 		return nil
 	}
 	var plain []byte
+	protected := true
 	switch h := n1.HeaderType(b[1] & 0x0f); {
 	case h == n1.HeaderPlain:
 		if u.secured && !plainAllowed(b[2]) {
 			u.log.Info("unprotected NAS message discarded", "type", b[2])
 			return nil
 		}
-		plain = b
+		plain, protected = b, false
 	case h == n1.HeaderIntegrityNewContext && len(b) > 9 && b[9] == n1.MsgSecurityModeCommand:
 		return u.onSecurityModeCommand(b)
 	default:
@@ -149,6 +154,10 @@ func (u *UE) onDownlink(b []byte) error {
 		u.res.DeregistrationAccepts++
 	case n1.MsgIdentityRequest:
 		u.res.IdentityRequests++
+	case n1.MsgConfigurationUpdateCommand:
+		u.res.ConfigurationUpdates++
+	case n1.MsgDeregistrationRequestNW:
+		u.res.NetworkDeregistrations++
 	}
 	if u.cfg.Faults.Ignore != 0 && t == u.cfg.Faults.Ignore {
 		return nil
@@ -163,15 +172,32 @@ func (u *UE) onDownlink(b []byte) error {
 		u.registered, u.sec, u.secured, u.kamf, u.guti = false, nil, false, nil, nil
 		return &RejectError{Authentication: true}
 	case n1.MsgRegistrationReject:
-		// §5.5.1.2.5: for the causes handled here the UE deletes its 5G-GUTI.
+		// §5.5.1.2.5, §5.5.1.3.5: for the causes handled here the UE
+		// deletes its 5G-GUTI (and, with #9 or #10, its security context).
 		u.registered, u.guti = false, nil
+		u.sec, u.secured, u.kamf, u.ngKSI = nil, false, nil, 7
 		return &RejectError{Cause: m.RegistrationReject.Cause5GMM.GetCauseValue()}
 	case n1.MsgRegistrationAccept:
 		if err := u.onRegistrationAccept(m.RegistrationAccept); err != nil {
 			return err
 		}
-		if p != nil && p.kind == procRegister {
+		if p != nil && (p.kind == procRegister || p.kind == procUpdate) {
 			u.finish(nil)
+		}
+	case n1.MsgServiceAccept:
+		if p != nil && p.kind == procService {
+			u.res.ServiceAccepts++
+			u.finish(nil)
+		}
+	case n1.MsgServiceReject:
+		return u.onServiceReject(m.ServiceReject.Cause5GMM.GetCauseValue())
+	case n1.MsgConfigurationUpdateCommand:
+		if protected {
+			return u.onConfigurationUpdateCommand(m.ConfigurationUpdateCommand)
+		}
+	case n1.MsgDeregistrationRequestNW:
+		if protected {
+			return u.onNetworkDeregistration(m.DeregistrationRequestUETerminatedDeregistration)
 		}
 	case n1.MsgDeregistrationAcceptUE:
 		if p != nil && p.kind == procDeregister {
@@ -335,11 +361,11 @@ func (u *UE) onRegistrationAccept(m *nasMessage.RegistrationAccept) error {
 	if t := m.T3512Value; t != nil {
 		u.res.T3512 = gprsTimer3(t.Octet)
 	}
-	if err := u.sendProtected(registrationComplete(), n1.HeaderIntegrityCiphered); err != nil {
-		return err
-	}
 	u.registered = true
-	return nil
+	if m.GUTI5G == nil {
+		return nil // §5.5.1.3.4: nothing to confirm
+	}
+	return u.sendProtected(registrationComplete(), n1.HeaderIntegrityCiphered)
 }
 
 // onIdentityRequest answers with a freshly concealed SUCI.

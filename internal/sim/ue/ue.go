@@ -1,7 +1,10 @@
 // Package ue is a simulated UE for go5g's simulator: a USIM (SUPI, K, OPc,
 // SQN, SUCI protection profile and home network public key) and the UE's
-// side of 5GMM (TS 24.501): registration with 5G-AKA or EAP-AKA',
-// security mode control, and deregistration. It reaches the network only
+// side of 5GMM (TS 24.501): registration with 5G-AKA or EAP-AKA' (by SUCI
+// or by its stored 5G-GUTI), security mode control, mobility and periodic
+// registration updates with its current NAS security context, Service
+// Request from CM-IDLE, Configuration Update (5G-GUTI reallocation), and
+// deregistration, UE-originating or by the network. It reaches the network only
 // through a simulated gNB, as a phone does, and shares with the core only
 // the protocol and crypto packages (n1, n2, aka, suci).
 //
@@ -44,11 +47,16 @@ type Config struct {
 	SecurityCapability []byte
 	// RequestedNSSAI is sent in the complete REGISTRATION REQUEST.
 	RequestedNSSAI []n2.SNSSAI
+	// FollowOnRequest sets "follow-on request pending" in registration
+	// updates, so that the network keeps the connection and sets up the AS
+	// context (TS 24.501 §9.11.3.7).
+	FollowOnRequest bool
 
-	// Timers: T3510 guards the registration, T3521 the deregistration
-	// (TS 24.501 Table 10.2.1); default 15 s each. Deregistration Request
-	// is sent at most 5 times.
-	T3510, T3521 time.Duration
+	// Timers: T3510 guards the registration (initial or update), T3521
+	// the deregistration, T3517 the service request (TS 24.501 Table
+	// 10.2.1); default 15 s each. Deregistration Request is sent at most 5
+	// times.
+	T3510, T3521, T3517 time.Duration
 
 	Faults Faults
 	Log    *slog.Logger
@@ -83,6 +91,14 @@ type Result struct {
 	// Counts of downlink messages received.
 	AuthenticationRequests, SecurityModeCommands, RegistrationAccepts, DeregistrationAccepts int
 	IdentityRequests                                                                         int
+	// Counts of the procedures of a registered UE: SERVICE ACCEPTs,
+	// CONFIGURATION UPDATE COMMANDs and network DEREGISTRATION REQUESTs
+	// received (the last with its "re-registration required").
+	ServiceAccepts, ConfigurationUpdates, NetworkDeregistrations int
+	ReregistrationRequired                                       bool
+	// ASSecurityActivations counts AS security set up by the gNB (Initial
+	// Context Setup) with a KgNB equal to the UE's.
+	ASSecurityActivations int
 	// Duration from REGISTRATION REQUEST to REGISTRATION COMPLETE sent.
 	Duration time.Duration
 }
@@ -156,6 +172,8 @@ type procKind uint8
 const (
 	procRegister procKind = iota + 1
 	procDeregister
+	procUpdate  // mobility or periodic registration update
+	procService // service request
 )
 
 // New makes a UE from its USIM data and starts its goroutine; Close stops it.
@@ -177,6 +195,9 @@ func New(cfg Config) (*UE, error) {
 	}
 	if cfg.T3521 == 0 {
 		cfg.T3521 = 15 * time.Second
+	}
+	if cfg.T3517 == 0 {
+		cfg.T3517 = 15 * time.Second
 	}
 	log := cfg.Log
 	if log == nil {
@@ -264,7 +285,7 @@ func (u *UE) finish(err error) {
 	}
 	u.stopTimer(p)
 	u.pending = nil
-	if p.kind == procRegister {
+	if p.kind == procRegister || p.kind == procUpdate {
 		u.res.Duration = time.Since(p.start)
 		u.res.Registered = err == nil && u.registered
 	}
