@@ -1,0 +1,25 @@
+// Package core runs every control-plane NF of go5g in one process, the
+// `go5g core` mode: the store, UDR, UDM, AUSF and AMF, calling each other
+// through the Go interfaces of their Deps (no HTTP inside).
+//
+// One YAML file configures it (Config, Load). Every key has a default, so
+// the core runs with no file at all: PLMN 001/01, TAC 1, slice SST 1, N2 on
+// port 38412 with transport auto, and the store go5g-data/go5g.db, the same
+// file `go5g subscriber` and `go5g keys` use without flags. The AUSF and
+// UDM serve the one home PLMN of the file. The SMF's sections (DNN
+// "internet", UE pool 10.45.0.0/16) join the file with the SMF; a key the
+// core does not know is an error, never ignored.
+//
+// Errors name the field by its full YAML path and, when loaded from a file,
+// its line ("core.yaml:7: amf.n2.transport: ..."): the decoder runs with
+// KnownFields, and each decoder or Validate message is mapped back to the
+// key it is about through an index of the parsed file.
+//
+// Run resolves transport auto itself (kernel SCTP when the kernel has it,
+// else SCTP over UDP) and hands the listener to the AMF, so the one start
+// line can say which transport was chosen and why, next to the bound N2
+// address and the SUCI home network keys in the store (scheme and id only).
+//
+// Dependency: go.yaml.in/yaml/v3, the maintained YAML v3 decoder; the
+// standard library has none, and it gives line numbers and KnownFields.
+package core
