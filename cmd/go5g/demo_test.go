@@ -1,0 +1,56 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go5g/internal/store"
+)
+
+// TestDemoOnce runs the README's one-command network to the end of its
+// table, twice on one data directory: the second run reuses what the first
+// provisioned.
+func TestDemoOnce(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, []string{"demo", "--once", "--ues", "6", "--gnbs", "3", "--n2-udp-port", "0", "--data-dir", dir}, &stdout, &stderr)
+		cancel()
+		if code != 0 {
+			t.Fatalf("run %d: exit %d\nstdout:\n%s\nstderr:\n%s", i, code, stdout.String(), stderr.String())
+		}
+		out := stdout.String()
+		for _, want := range []string{"imsi-001010000000006", "demo-gnb-3", "6 UEs: 6 registered, 0 failed"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("run %d: output lacks %q:\n%s", i, want, out)
+			}
+		}
+	}
+	st, err := store.Open(dir + "/go5g.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	n, err := st.CountSubscribers(context.Background(), "")
+	if err != nil || n != 6 {
+		t.Errorf("store holds %d subscribers (%v), want 6", n, err)
+	}
+	keys, err := st.HomeNetworkKeys(context.Background())
+	if err != nil || len(keys) != 1 {
+		t.Errorf("store holds %d home network keys (%v), want 1", len(keys), err)
+	}
+}
+
+// TestDemoUsage: bad counts are usage errors.
+func TestDemoUsage(t *testing.T) {
+	for _, args := range [][]string{{"demo", "--ues", "0"}, {"demo", "--gnbs", "100"}, {"demo", "extra"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2; stderr %s", args, code, stderr.String())
+		}
+	}
+}
