@@ -46,10 +46,11 @@ const (
 )
 
 // tsharkArgs are the options every read uses: SCTP checksums are checked
-// (tshark skips them otherwise), plus one -d per decode-as rule such as
+// (tshark skips them otherwise), NAS ciphered with NEA0 is decoded (so a
+// test run with NEA0 can read N1), plus one -d per decode-as rule such as
 // "udp.port==9899,sctp" or "sctp.ppi==60,ngap".
 func tsharkArgs(path string, decodeAs []string) []string {
-	args := []string{"-n", "-o", "sctp.checksum:CRC-32C"}
+	args := []string{"-n", "-o", "sctp.checksum:CRC-32C", "-o", "nas-5gs.null_decipher:TRUE"}
 	for _, d := range decodeAs {
 		args = append(args, "-d", d)
 	}
