@@ -2,16 +2,24 @@
 // authentication and subscription data) and the home network keys the UDM
 // uses to deconceal SUCIs. Store is the one interface the NFs and the
 // operations tools (CLI, later the REST API) use; Open gives the embedded
-// SQLite implementation.
+// SQLite implementation for a file path and the PostgreSQL one for a
+// postgres:// URL (the shared store of `go5g nf`).
 //
 // One schema for every database. The SQL in this package (migrations/*.sql
 // and the statements in sql*.go) keeps to what SQLite and PostgreSQL both
 // accept: TEXT, BIGINT, INTEGER, BYTEA (in SQLite a name with NUMERIC
 // affinity that stores blobs unchanged), CHECK constraints, $n placeholders
 // (modernc.org/sqlite binds $n as the n-th argument), INSERT ... ON CONFLICT
-// DO NOTHING and UPDATE ... RETURNING. A PostgreSQL store (issue 5) is the
-// same sqlStore over a pgx database/sql connection plus its own Open; the
-// suite in storetest runs against both.
+// DO NOTHING [RETURNING] and UPDATE ... RETURNING. So one migration set runs
+// unchanged on both, recorded in one schema_migrations table; what differs
+// is only how a database is opened, the migration lock (PostgreSQL takes an
+// advisory lock, SQLite its write lock) and how many rows one INSERT of
+// AddSubscribers carries. The suite in storetest runs against both.
+//
+// PostgreSQL goes through github.com/jackc/pgx/v5: a pgxpool pool under
+// database/sql (pgx's stdlib adapter), so the same sqlStore serves both
+// databases. NextSQN is one UPDATE ... RETURNING, atomic under the row lock
+// in either. Connection URLs are shown with their passwords masked (MaskDSN).
 //
 // Dependency: modernc.org/sqlite, a pure-Go translation of SQLite, so the
 // go5g binary stays a static, cgo-free build. The database runs in WAL mode

@@ -77,11 +77,18 @@ func splitStatements(src string) []string {
 	return out
 }
 
+// pgMigrationLock, run first in the migration transaction on PostgreSQL,
+// keeps two processes from migrating at once: transactional DDL alone would
+// let both see an empty schema_migrations and race on CREATE TABLE. The key
+// is "go5g" in ASCII; the lock ends with the transaction. SQLite needs none:
+// its writer pool begins IMMEDIATE, which takes the database's write lock.
+const pgMigrationLock = `SELECT pg_advisory_xact_lock(1735341415)`
+
 // migrate brings the schema up to date in one transaction: every pending
 // step and its schema_migrations row, or nothing. A database written by a
 // newer go5g is refused rather than used with a schema this binary does not
-// know.
-func migrate(ctx context.Context, db *sql.DB) (version int, err error) {
+// know. lock, if not empty, is run first (pgMigrationLock).
+func migrate(ctx context.Context, db *sql.DB, lock string) (version int, err error) {
 	ms, err := migrations()
 	if err != nil {
 		return 0, err
@@ -91,6 +98,11 @@ func migrate(ctx context.Context, db *sql.DB) (version int, err error) {
 		return 0, fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback()
+	if lock != "" {
+		if _, err := tx.ExecContext(ctx, lock); err != nil {
+			return 0, fmt.Errorf("migrate: lock: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name    TEXT NOT NULL

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -21,6 +22,10 @@ type sqlStore struct {
 	// Statements of the per-registration path, parsed once per connection
 	// rather than per call (parsing was a fifth of a GetSubscriber).
 	getStmt, nextSQNStmt *sql.Stmt
+	// onClose, if set, releases what lies under db (the pgx pool).
+	onClose func()
+	// addBatch is how many subscribers one INSERT of AddSubscribers carries.
+	addBatch int
 }
 
 const (
@@ -30,8 +35,8 @@ const (
 
 // newSQLStore wraps a migrated database: reads through db, writes through
 // w (which may be db).
-func newSQLStore(ctx context.Context, db, w *sql.DB, box secretBox) (*sqlStore, error) {
-	s := &sqlStore{db: db, w: w, box: box}
+func newSQLStore(ctx context.Context, db, w *sql.DB, box secretBox, addBatch int) (*sqlStore, error) {
+	s := &sqlStore{db: db, w: w, box: box, addBatch: addBatch}
 	var err error
 	if s.getStmt, err = db.PrepareContext(ctx, getSQL); err != nil {
 		return nil, err
@@ -54,6 +59,9 @@ func (s *sqlStore) Close() error {
 	err := s.db.Close()
 	if s.w != s.db {
 		err = errors.Join(err, s.w.Close())
+	}
+	if s.onClose != nil {
+		s.onClose()
 	}
 	return err
 }
@@ -175,27 +183,121 @@ func (s *sqlStore) AddSubscribers(ctx context.Context, subs ...Subscriber) error
 		}
 		rows[i] = r
 	}
+	if s.addBatch <= 1 {
+		return s.withTx(ctx, func(tx *sql.Tx) error { return insertRows(ctx, tx, rows) })
+	}
 	return s.withTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (`+subscriberColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (supi) DO NOTHING`)
-		if err != nil {
-			return fmt.Errorf("store: add subscribers: %w", err)
-		}
-		defer st.Close()
-		for _, r := range rows {
-			res, err := st.ExecContext(ctx, r.supi, r.k, r.opc, r.amf, r.sqn, r.authMethod,
-				r.snssais, r.defaultSNSSAI, r.dnns, r.ambrUL, r.ambrDL)
-			if err != nil {
-				return fmt.Errorf("store: add subscriber %s: %w", r.supi, err)
+		var full *sql.Stmt
+		for start := 0; start < len(rows); start += s.addBatch {
+			batch := rows[start:min(start+s.addBatch, len(rows))]
+			st := full
+			if len(batch) < s.addBatch || full == nil {
+				var err error
+				if st, err = tx.PrepareContext(ctx, insertSQL(len(batch))); err != nil {
+					return fmt.Errorf("store: add subscribers: %w", err)
+				}
+				defer st.Close()
+				if len(batch) == s.addBatch {
+					full = st
+				}
 			}
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("store: add subscriber %s: %w", r.supi, err)
-			} else if n == 0 {
-				return fmt.Errorf("subscriber %s: %w", r.supi, ErrExists)
+			if err := insertBatch(ctx, st, batch); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+// Subscribers per INSERT. On PostgreSQL a round trip per row made 100,000
+// subscribers take 13 s; 500 rows are 5,500 parameters, under its 65,535.
+// SQLite has no round trip to save: one prepared single-row INSERT per
+// subscriber cost it the least CPU (19 µs per subscriber against 21 µs in
+// batches of 16, 23 µs of 64; batches of 500 took 94 s for 100,000, as
+// binding $n parameters grows with their number per statement).
+const (
+	pgAddBatch     = 500
+	sqliteAddBatch = 1
+)
+
+// insertRows adds rows one prepared INSERT at a time (SQLite).
+func insertRows(ctx context.Context, tx *sql.Tx, rows []subscriberRow) error {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO subscribers (`+subscriberColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (supi) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("store: add subscribers: %w", err)
+	}
+	defer st.Close()
+	for _, r := range rows {
+		res, err := st.ExecContext(ctx, r.supi, r.k, r.opc, r.amf, r.sqn, r.authMethod,
+			r.snssais, r.defaultSNSSAI, r.dnns, r.ambrUL, r.ambrDL)
+		if err != nil {
+			return fmt.Errorf("store: add subscriber %s: %w", r.supi, err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("store: add subscriber %s: %w", r.supi, err)
+		} else if n == 0 {
+			return fmt.Errorf("subscriber %s: %w", r.supi, ErrExists)
+		}
+	}
+	return nil
+}
+
+// insertSQL is a multi-row INSERT of n subscribers that skips existing
+// SUPIs and returns the ones it inserted.
+func insertSQL(n int) string {
+	const cols = 11 // subscriberColumns
+	var b strings.Builder
+	b.WriteString(`INSERT INTO subscribers (` + subscriberColumns + `) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i*cols + c + 1))
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(` ON CONFLICT (supi) DO NOTHING RETURNING supi`)
+	return b.String()
+}
+
+// insertBatch runs st (insertSQL(len(rows))) over rows and maps a skipped row, already stored or
+// repeated in rows, to ErrExists naming its SUPI (the first in rows order).
+func insertBatch(ctx context.Context, st *sql.Stmt, rows []subscriberRow) error {
+	args := make([]any, 0, 11*len(rows))
+	for _, r := range rows {
+		args = append(args, r.supi, r.k, r.opc, r.amf, r.sqn, r.authMethod,
+			r.snssais, r.defaultSNSSAI, r.dnns, r.ambrUL, r.ambrDL)
+	}
+	rs, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("store: add subscribers from %s: %w", rows[0].supi, err)
+	}
+	inserted := make(map[string]int, len(rows))
+	for rs.Next() {
+		var supi string
+		if err := rs.Scan(&supi); err != nil {
+			rs.Close()
+			return fmt.Errorf("store: add subscribers from %s: %w", rows[0].supi, err)
+		}
+		inserted[supi]++
+	}
+	if err := errors.Join(rs.Err(), rs.Close()); err != nil {
+		return fmt.Errorf("store: add subscribers from %s: %w", rows[0].supi, err)
+	}
+	for _, r := range rows {
+		if inserted[r.supi] == 0 {
+			return fmt.Errorf("subscriber %s: %w", r.supi, ErrExists)
+		}
+		inserted[r.supi]--
+	}
+	return nil
 }
 
 func (s *sqlStore) GetSubscriber(ctx context.Context, supi string) (Subscriber, error) {

@@ -22,10 +22,21 @@ const (
 	openDeadline = 30 * time.Second
 )
 
-// Open opens (creating if needed) the SQLite store at path, its directory
-// included, and brings the schema up to date. The file is created readable
-// by its owner only: it holds subscriber keys.
-func Open(path string) (Store, error) {
+// Open opens the store at target and brings the schema up to date: a
+// postgres:// or postgresql:// URL is a PostgreSQL database (see
+// openPostgres; passwords are masked in every error), anything else the path
+// of a SQLite file.
+func Open(target string) (Store, error) {
+	if IsPostgresURL(target) {
+		return openPostgres(target)
+	}
+	return openSQLiteFile(target)
+}
+
+// openSQLiteFile opens (creating if needed) the SQLite store at path, its
+// directory included. The file is created readable by its owner only: it
+// holds subscriber keys.
+func openSQLiteFile(path string) (Store, error) {
 	if path == "" {
 		return nil, errors.New("store: no database path")
 	}
@@ -53,7 +64,7 @@ func Open(path string) (Store, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), openDeadline)
 	defer cancel()
-	if _, err := migrate(ctx, w); err != nil {
+	if _, err := migrate(ctx, w, ""); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
@@ -62,7 +73,7 @@ func Open(path string) (Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s, err := newSQLStore(ctx, r, w, plainBox{})
+	s, err := newSQLStore(ctx, r, w, plainBox{}, sqliteAddBatch)
 	if err != nil {
 		r.Close()
 		w.Close()

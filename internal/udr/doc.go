@@ -11,7 +11,9 @@
 //   - access and mobility subscription data (S-NSSAIs, DNNs, UE-AMBR) and
 //     SMF selection subscription data;
 //   - the AMF registration for 3GPP access (context data);
-//   - the SUCI home network private keys, by scheme and key identifier.
+//   - the SUCI home network private keys, by scheme and key identifier,
+//     from an in-memory snapshot: a new key is used at once (a miss
+//     reloads), a deleted one within Config.KeyCacheTTL (5 s by default).
 //
 // Limitation: AMF registrations (context data) are kept in this process's
 // memory, not in the store, until the store has a table for them. They are

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/free5gc/openapi/models"
 
@@ -26,17 +27,23 @@ type Config struct {
 	// SQNStep is how far each new vector moves SQN: 2^IND so SEQ advances by
 	// one (TS 33.102 §C.3.2). Zero means store.DefaultSQNStep.
 	SQNStep uint64
+	// KeyCacheTTL bounds how long a deleted home network key may still be
+	// used; zero means DefaultKeyCacheTTL, below zero turns the cache off.
+	KeyCacheTTL time.Duration
 }
 
 // Deps are the UDR's dependencies.
 type Deps struct {
 	Store Store
+	// Now is the clock of the key cache; nil means time.Now.
+	Now func() time.Time
 }
 
 // UDR serves the repository operations. It is safe for concurrent use.
 type UDR struct {
 	store   Store
 	sqnStep uint64
+	keys    *keyCache
 
 	mu      sync.Mutex
 	amf3gpp map[string]models.Udm_UECM_Amf3GppAccessRegistration // by SUPI
@@ -53,9 +60,16 @@ func New(cfg Config, deps Deps) (*UDR, error) {
 	if cfg.SQNStep > store.MaxSQN {
 		return nil, errors.New("udr: SQNStep wider than 48 bits")
 	}
+	if cfg.KeyCacheTTL == 0 {
+		cfg.KeyCacheTTL = DefaultKeyCacheTTL
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
 	return &UDR{
 		store:   deps.Store,
 		sqnStep: cfg.SQNStep,
+		keys:    &keyCache{ttl: cfg.KeyCacheTTL, now: deps.Now},
 		amf3gpp: make(map[string]models.Udm_UECM_Amf3GppAccessRegistration),
 	}, nil
 }

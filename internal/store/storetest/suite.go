@@ -29,6 +29,8 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AddDuplicate", testAddDuplicate},
 		{"Validation", testValidation},
 		{"RangeAllOrNothing", testRangeAllOrNothing},
+		{"AddManyAllOrNothing", testAddManyAllOrNothing},
+		{"AddConcurrentOverlap", testAddConcurrentOverlap},
 		{"GetNotFound", testGetNotFound},
 		{"Update", testUpdate},
 		{"Delete", testDelete},
@@ -256,6 +258,82 @@ func testRangeAllOrNothing(t *testing.T, s store.Store) {
 	}
 	if _, err := Sample("imsi-999999999999990").Range(11); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("range past the last IMSI: got %v, want ErrInvalid", err)
+	}
+}
+
+// testAddManyAllOrNothing adds more subscribers than one INSERT carries:
+// a conflict in a later statement undoes the earlier ones too.
+func testAddManyAllOrNothing(t *testing.T, s store.Store) {
+	subs, err := Sample("imsi-001010000000001").Range(1200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAdd(t, s, Sample("imsi-001010000001101"))
+	err = s.AddSubscribers(ctx(t), subs...)
+	if !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), "imsi-001010000001101") {
+		t.Fatalf("1200 over an existing SUPI: got %v, want ErrExists naming imsi-001010000001101", err)
+	}
+	if n := count(t, s); n != 1 {
+		t.Fatalf("count = %d after the failed add, want 1", n)
+	}
+	// A SUPI repeated far apart in one call.
+	rep := append([]store.Subscriber(nil), subs[:900]...)
+	rep[750] = Sample(rep[20].SUPI)
+	if err := s.AddSubscribers(ctx(t), rep...); !errors.Is(err, store.ErrExists) || !strings.Contains(err.Error(), rep[20].SUPI) {
+		t.Fatalf("repeated SUPI: got %v, want ErrExists naming %s", err, rep[20].SUPI)
+	}
+	if n := count(t, s); n != 1 {
+		t.Fatalf("count = %d after the repeated add, want 1", n)
+	}
+	if err := s.DeleteSubscriber(ctx(t), "imsi-001010000001101"); err != nil {
+		t.Fatal(err)
+	}
+	subs[1199].SQN = 0xabcdef
+	mustAdd(t, s, subs...)
+	if n := count(t, s); n != 1200 {
+		t.Fatalf("count = %d, want 1200", n)
+	}
+	for _, i := range []int{0, 499, 500, 1199} {
+		got, err := s.GetSubscriber(ctx(t), subs[i].SUPI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, got, subs[i])
+	}
+}
+
+// testAddConcurrentOverlap is two operators adding the same range at once:
+// one wins whole, the others get ErrExists and write nothing.
+func testAddConcurrentOverlap(t *testing.T, s store.Store) {
+	subs, err := Sample("imsi-001010000000001").Range(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const adders = 4
+	errs := make([]error, adders)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.AddSubscribers(ctx(t), subs...)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, store.ErrExists):
+			t.Errorf("concurrent add: got %v, want nil or ErrExists", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent adds succeeded, want 1", ok, adders)
+	}
+	if n := count(t, s); n != 50 {
+		t.Errorf("count = %d, want 50", n)
 	}
 }
 
