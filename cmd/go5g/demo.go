@@ -80,7 +80,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.AMF.N2.UDPPort = *udpPort
 
 	fmt.Fprintf(e.stdout, "[1/4] store %s: provisioning %d subscribers and a SUCI Profile A key\n", cfg.StorePath(), *ues)
-	pub, err := provisionDemo(ctx, cfg.StorePath(), *ues)
+	pub, err := provisionDemo(ctx, cfg.StorePath(), 1, *ues)
 	if err != nil {
 		return err
 	}
@@ -145,9 +145,10 @@ From another terminal, more UEs (the same subscribers; add others with 'go5g sub
 	return errors.Join(fl.Close(context.WithoutCancel(ctx)), stop())
 }
 
-// provisionDemo adds the demo subscribers and a Profile A key (id 1) to the
-// store at path unless they are there, and returns the key's public half.
-func provisionDemo(ctx context.Context, path string, n int) (suci.PublicKey, error) {
+// provisionDemo adds n demo subscribers from MSIN index first and a Profile
+// A key (id 1) to the store at path unless they are there, and returns the
+// key's public half.
+func provisionDemo(ctx context.Context, path string, first, n int) (suci.PublicKey, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return suci.PublicKey{}, err
 	}
@@ -179,7 +180,7 @@ func provisionDemo(ctx context.Context, path string, n int) (suci.PublicKey, err
 	k, opc := mustKey(demoK), mustKey(demoOPc)
 	subs := make([]store.Subscriber, 0, n)
 	for i := range n {
-		supi := fmt.Sprintf("imsi-00101%010d", 1+i)
+		supi := fmt.Sprintf("imsi-00101%010d", first+i)
 		if _, err := st.GetSubscriber(ctx, supi); err == nil {
 			continue
 		}

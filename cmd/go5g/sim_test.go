@@ -3,101 +3,58 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"fmt"
-	"log/slog"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/free5gc/openapi/models"
-
-	"go5g/internal/amf"
-	"go5g/internal/ausf"
+	"go5g/internal/core"
 	"go5g/internal/sctp"
 	"go5g/internal/sim/fleet"
-	"go5g/internal/store"
-	"go5g/internal/suci"
-	"go5g/internal/udm"
-	"go5g/internal/udr"
 )
 
-// The sim tests run `go5g sim` against the core's AMF, AUSF, UDM and UDR
-// started in-process (the wiring of internal/amf/harness_test.go), over
-// userspace SCTP over UDP on loopback.
-
-const (
-	simK   = "465b5ce8b199b49faa5f0a2ee238a6bc"
-	simOPc = "cd63cb71954a9f4e48a5994e37a02baf"
-)
+// The sim tests run `go5g sim` against `go5g core`'s control plane started
+// in-process, over userspace SCTP over UDP on loopback.
 
 // simCore starts the core's control plane with subscribers
 // imsi-00101000000000first.. (count of them) and a Profile A key with id 1;
 // it returns the AMF's UDP encapsulation port and the public key.
 func simCore(t *testing.T, first, count int) (udpPort int, pubA string) {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "go5g.db"))
+	cfg := core.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.AMF.N2 = core.N2Config{Address: "127.0.0.1:38412", Transport: "udp", SCTP: cfg.AMF.N2.SCTP}
+	cfg.AMF.Workers = 2
+	pub, err := provisionDemo(context.Background(), cfg.StorePath(), first, count)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	ctx := context.Background()
-	k, err := suci.GenerateKey(suci.ProfileA, 1, rand.Reader)
+	c, err := core.New(cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddHomeNetworkKey(ctx, k); err != nil {
-		t.Fatal(err)
-	}
-	subs := make([]store.Subscriber, count)
-	for i := range subs {
-		subs[i] = store.Subscriber{SUPI: fmt.Sprintf("imsi-00101%010d", first+i),
-			K: store.Secret(mustHex(t, simK)), OPc: store.Secret(mustHex(t, simOPc)), AMF: [2]byte{0x80, 0},
-			AuthMethod: store.AuthMethod5GAKA, SNSSAIs: []store.SNSSAI{{SST: 1}}, DefaultSNSSAI: store.SNSSAI{SST: 1},
-			DNNs: []string{"internet"}, AMBR: store.AMBR{Uplink: 1e9, Downlink: 2e9}}
-	}
-	if err := st.AddSubscribers(ctx, subs...); err != nil {
-		t.Fatal(err)
-	}
-	r, err := udr.New(udr.Config{}, udr.Deps{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plmns := []models.PlmnId{{Mcc: "001", Mnc: "01"}}
-	d, err := udm.New(udm.Config{ServingPLMNs: plmns}, udm.Deps{UDR: r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	au, err := ausf.New(ausf.Config{PLMNs: plmns, InstanceID: "ausf-test"}, ausf.Deps{UDM: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := sctp.ListenUDP(netip.MustParseAddrPort("127.0.0.1:0"), 38412, sctp.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acfg := amf.Defaults()
-	acfg.Workers = 2
-	a, err := amf.New(acfg, amf.Deps{AUSF: au, UDM: d, Log: slog.New(slog.DiscardHandler), N2Listener: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	<-a.Ready()
+	go func() { done <- c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
 		case <-time.After(10 * time.Second):
-			t.Error("AMF did not stop")
+			t.Error("core did not stop")
 		}
 	})
-	return int(l.Addr().(sctp.Addr).UDPPort), k.PublicKey().String()
+	select {
+	case <-c.Ready():
+	case err := <-done:
+		t.Fatalf("core: %v", err)
+	}
+	return int(c.N2Addr().(sctp.Addr).UDPPort), pub.String()
 }
 
 func mustHex(t *testing.T, s string) []byte {
@@ -123,7 +80,7 @@ func runSimCmd(t *testing.T, port int, args ...string) (int, string, string) {
 
 func TestSim(t *testing.T) {
 	port, pubA := simCore(t, 1, 10)
-	keys := []string{"--k", simK, "--opc", simOPc}
+	keys := []string{"--k", demoK, "--opc", demoOPc}
 
 	t.Run("scenario ok", func(t *testing.T) {
 		code, out, errOut := runSimCmd(t, port, append(keys, "--gnbs", "2", "--ues", "6",
@@ -185,9 +142,9 @@ func TestSim(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad hex K", []string{"--k", "zz" + simK[2:], "--opc", simOPc}, "--k: not hex"},
-		{"short OPc", []string{"--k", simK, "--opc", "00"}, "--opc: must be 32 hex digits"},
-		{"no K", []string{"--opc", simOPc}, "--k is required"},
+		{"bad hex K", []string{"--k", "zz" + demoK[2:], "--opc", demoOPc}, "--k: not hex"},
+		{"short OPc", []string{"--k", demoK, "--opc", "00"}, "--opc: must be 32 hex digits"},
+		{"no K", []string{"--opc", demoOPc}, "--k is required"},
 		{"suci a without key", append(keys, "--suci", "a"), "needs --hn-key"},
 		{"unknown flag", append(keys, "--gnb", "2"), "flag provided but not defined"},
 		{"both deregistrations", append(keys, "--deregister", "--switch-off"), "at most one"},
@@ -210,7 +167,7 @@ func TestSimNoAMF(t *testing.T) {
 	}
 	port := int(l.Addr().(sctp.Addr).UDPPort)
 	l.Close() // a UDP port nobody listens on now
-	code, out, errOut := runSimCmd(t, port, "--k", simK, "--opc", simOPc, "--connect-timeout", "1s")
+	code, out, errOut := runSimCmd(t, port, "--k", demoK, "--opc", demoOPc, "--connect-timeout", "1s")
 	t.Logf("stderr:\n%s", errOut)
 	if code != 1 || !strings.Contains(errOut, "is `go5g core` running? check --amf and --transport") {
 		t.Errorf("exit %d, want 1 with the hint\n%s%s", code, out, errOut)

@@ -34,6 +34,8 @@ type Core struct {
 	started   atomic.Bool
 	ready     chan struct{}
 	n2Addr    net.Addr
+	running   *amf.AMF
+	store     store.Store
 	transport sctp.Transport
 }
 
@@ -80,6 +82,13 @@ func (c *Core) N2Addr() net.Addr { return c.n2Addr }
 // Transport is the SCTP transport N2 runs over (auto resolved); valid once
 // Ready is closed.
 func (c *Core) Transport() sctp.Transport { return c.transport }
+
+// AMF is the running AMF, for operations (UE queries, NG Reset, GUTI
+// reallocation); valid once Ready is closed, until Run returns.
+func (c *Core) AMF() *amf.AMF { return c.running }
+
+// Store is the open store; valid once Ready is closed, until Run returns.
+func (c *Core) Store() store.Store { return c.store }
 
 // Run opens the store (creating it and bringing its schema up to date),
 // builds UDR → UDM → AUSF → AMF, and serves N2 until ctx is done. Then the
@@ -133,7 +142,7 @@ func (c *Core) Run(ctx context.Context) (err error) {
 		l.Close()
 		return fmt.Errorf("read home network keys: %w", err)
 	}
-	c.n2Addr, c.transport = l.Addr(), t
+	c.n2Addr, c.transport, c.running, c.store = l.Addr(), t, a, st
 	c.logStart(t, why, path, keys)
 
 	done := make(chan error, 1)

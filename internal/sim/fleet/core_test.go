@@ -5,29 +5,22 @@ import (
 	"crypto/rand"
 	"fmt"
 	"log/slog"
-	"net/netip"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/free5gc/openapi/models"
-
 	"go5g/internal/amf"
-	"go5g/internal/ausf"
+	"go5g/internal/core"
 	"go5g/internal/n2"
 	"go5g/internal/sctp"
 	"go5g/internal/sim/fleet"
 	"go5g/internal/store"
 	"go5g/internal/suci"
-	"go5g/internal/udm"
-	"go5g/internal/udr"
 )
 
-// The tests stand up the core's AMF, AUSF, UDM and UDR in-process (the
-// wiring of internal/amf/harness_test.go) on a SQLite store in a temporary
-// directory; the fleet reaches the AMF over userspace SCTP over UDP on
-// loopback, as `go5g sim` does.
+// The tests stand up `go5g core`'s control plane in-process on a SQLite
+// store in a temporary directory; the fleet reaches the AMF over userspace
+// SCTP over UDP on loopback, as `go5g sim` does.
 
 var plmn = n2.PLMN{MCC: "001", MNC: "01"}
 
@@ -56,63 +49,56 @@ func testLog() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// newNet starts the AMF, AUSF, UDM and UDR with their defaults.
+// newNet starts `go5g core`'s control plane in-process, with a Profile A
+// (id 1) and a Profile B (id 2) home network key in its store.
 func newNet(t testing.TB) *testNet {
 	t.Helper()
-	st, err := store.Open(filepath.Join(t.TempDir(), "go5g.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	r, err := udr.New(udr.Config{}, udr.Deps{Store: st})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plmns := []models.PlmnId{{Mcc: plmn.MCC, Mnc: plmn.MNC}}
-	d, err := udm.New(udm.Config{ServingPLMNs: plmns}, udm.Deps{UDR: r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	au, err := ausf.New(ausf.Config{PLMNs: plmns, InstanceID: "ausf-test"}, ausf.Deps{UDM: d})
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &testNet{store: st}
-	ctx := context.Background()
+	cfg := core.Defaults()
+	cfg.DataDir = t.TempDir()
+	cfg.AMF.N2 = core.N2Config{Address: "127.0.0.1:38412", Transport: "udp", SCTP: cfg.AMF.N2.SCTP}
+	cfg.AMF.Workers = 4
+	n := &testNet{}
+	var err error
 	if n.keyA, err = suci.GenerateKey(suci.ProfileA, 1, rand.Reader); err != nil {
 		t.Fatal(err)
 	}
 	if n.keyB, err = suci.GenerateKey(suci.ProfileB, 2, rand.Reader); err != nil {
 		t.Fatal(err)
 	}
+	st, err := store.Open(cfg.StorePath())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []suci.HomeNetworkKey{n.keyA, n.keyB} {
-		if err := st.AddHomeNetworkKey(ctx, k); err != nil {
+		if err := st.AddHomeNetworkKey(context.Background(), k); err != nil {
 			t.Fatal(err)
 		}
 	}
-	l, err := sctp.ListenUDP(netip.MustParseAddrPort("127.0.0.1:0"), 38412, sctp.Config{})
+	st.Close()
+	c, err := core.New(cfg, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.udpPort = int(l.Addr().(sctp.Addr).UDPPort)
-	acfg := amf.Defaults()
-	acfg.Workers = 4
-	n.amf, err = amf.New(acfg, amf.Deps{AUSF: au, UDM: d, Log: testLog(), N2Listener: l})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- n.amf.Run(runCtx) }()
-	<-n.amf.Ready()
+	go func() { done <- c.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
 		case <-time.After(10 * time.Second):
-			t.Error("AMF did not stop")
+			t.Error("core did not stop")
 		}
 	})
+	select {
+	case <-c.Ready():
+	case err := <-done:
+		t.Fatalf("core: %v", err)
+	}
+	n.amf, n.store, n.udpPort = c.AMF(), c.Store(), int(c.N2Addr().(sctp.Addr).UDPPort)
 	return n
 }
 
