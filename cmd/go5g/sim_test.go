@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"go5g/internal/core"
+	"go5g/internal/core/coretest"
 	"go5g/internal/sctp"
 	"go5g/internal/sim/fleet"
 )
@@ -23,38 +23,13 @@ import (
 // it returns the AMF's UDP encapsulation port and the public key.
 func simCore(t *testing.T, first, count int) (udpPort int, pubA string) {
 	t.Helper()
-	cfg := core.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.AMF.N2 = core.N2Config{Address: "127.0.0.1:38412", Transport: "udp", SCTP: cfg.AMF.N2.SCTP}
-	cfg.AMF.Workers = 2
+	cfg := coretest.Config(t.TempDir())
 	pub, err := provisionDemo(context.Background(), cfg.StorePath(), first, count)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := core.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Error(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("core did not stop")
-		}
-	})
-	select {
-	case <-c.Ready():
-	case err := <-done:
-		t.Fatalf("core: %v", err)
-	}
-	return int(c.N2Addr().(sctp.Addr).UDPPort), pub.String()
+	c := coretest.Start(t, cfg, nil)
+	return coretest.UDPPort(c), pub.String()
 }
 
 func mustHex(t *testing.T, s string) []byte {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"go5g/internal/amf"
-	"go5g/internal/core"
+	"go5g/internal/core/coretest"
 	"go5g/internal/n2"
 	"go5g/internal/sctp"
 	"go5g/internal/sim/fleet"
@@ -53,10 +53,7 @@ func testLog() *slog.Logger {
 // (id 1) and a Profile B (id 2) home network key in its store.
 func newNet(t testing.TB) *testNet {
 	t.Helper()
-	cfg := core.Defaults()
-	cfg.DataDir = t.TempDir()
-	cfg.AMF.N2 = core.N2Config{Address: "127.0.0.1:38412", Transport: "udp", SCTP: cfg.AMF.N2.SCTP}
-	cfg.AMF.Workers = 4
+	cfg := coretest.Config(t.TempDir())
 	n := &testNet{}
 	var err error
 	if n.keyA, err = suci.GenerateKey(suci.ProfileA, 1, rand.Reader); err != nil {
@@ -75,30 +72,8 @@ func newNet(t testing.TB) *testNet {
 		}
 	}
 	st.Close()
-	c, err := core.New(cfg, testLog())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- c.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Error(err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Error("core did not stop")
-		}
-	})
-	select {
-	case <-c.Ready():
-	case err := <-done:
-		t.Fatalf("core: %v", err)
-	}
-	n.amf, n.store, n.udpPort = c.AMF(), c.Store(), int(c.N2Addr().(sctp.Addr).UDPPort)
+	c := coretest.Start(t, cfg, testLog())
+	n.amf, n.store, n.udpPort = c.AMF(), c.Store(), coretest.UDPPort(c)
 	return n
 }
 
