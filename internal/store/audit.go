@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AuditEntry records one change: who (Actor, e.g. "user:admin" or
+// "token:3f2a..."), what (Action, e.g. "subscriber.update"), when, and on
+// which Target. Detail never holds key material or passwords.
+type AuditEntry struct {
+	ID     int64
+	At     time.Time
+	Actor  string
+	Action string
+	Target string
+	Detail string
+}
+
+// auditRetries bounds AddAudit's retries when a concurrent writer (another
+// process on PostgreSQL) took the same id.
+const auditRetries = 10
+
+// AddAudit takes MAX(id)+1 in the INSERT itself (WHERE true keeps SQLite
+// from reading ON CONFLICT as a join constraint); on PostgreSQL two
+// transactions can pick the same id, and the loser's ON CONFLICT DO
+// NOTHING inserts no row, so it tries again. SQLite's single writer never
+// collides.
+func (s *sqlStore) AddAudit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
+	if e.Actor == "" || e.Action == "" {
+		return e, fieldErr("audit", "actor and action are required")
+	}
+	for range auditRetries {
+		var id int64
+		err := s.w.QueryRowContext(ctx, `INSERT INTO audit_log (id, at, actor, action, target, detail)
+SELECT COALESCE(MAX(id), 0) + 1, CAST($1 AS BIGINT), $2, $3, $4, $5 FROM audit_log WHERE true
+ON CONFLICT (id) DO NOTHING RETURNING id`, ms(e.At), e.Actor, e.Action, e.Target, e.Detail).Scan(&id)
+		if err == nil {
+			e.ID = id
+			return e, nil
+		}
+		if !isNoRows(err) {
+			return e, fmt.Errorf("store: add audit entry: %w", err)
+		}
+	}
+	return e, fmt.Errorf("store: add audit entry: %d concurrent writers took every id", auditRetries)
+}
+
+// ListAudit pages newest first by id.
+func (s *sqlStore) ListAudit(ctx context.Context, before int64, limit int) ([]AuditEntry, error) {
+	switch {
+	case limit < 0:
+		return nil, fieldErr("limit", "must not be negative")
+	case limit == 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, action, target, detail FROM audit_log
+WHERE id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail); err != nil {
+			return nil, fmt.Errorf("store: list audit: %w", err)
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list audit: %w", err)
+	}
+	return out, nil
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
