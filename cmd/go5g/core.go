@@ -79,5 +79,6 @@ func runCore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.Notices = e.stderr
 	return c.Run(ctx)
 }

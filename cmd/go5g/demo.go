@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 
@@ -28,7 +29,8 @@ the UEs with concealed SUPIs, prints the result table, and keeps serving N2
 until Ctrl-C, printing the 'go5g sim' command that reaches it from another
 terminal. N2 runs over SCTP over UDP on 127.0.0.1 (no kernel SCTP needed).
 
-The demo subscribers share one K and OPc (printed): fine for a lab, never
+The REST API listens on 127.0.0.1:8080 (--api); the first admin's password
+is printed once. The demo subscribers share one K and OPc (printed): fine for a lab, never
 for real SIMs. Without --data-dir the store is a temporary directory,
 removed at exit.
 
@@ -51,6 +53,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	dataDir := fs.String("data-dir", "", "keep the store in this `directory` (default: a temporary one, removed at exit)")
 	once := fs.Bool("once", false, "stop after the table instead of serving until Ctrl-C")
 	udpPort := fs.Int("n2-udp-port", sctp.DefaultUDPPort, "UDP `port` of N2 (SCTP over UDP); 0 picks a free one")
+	apiAddr := fs.String("api", "127.0.0.1:8080", "REST API `host:port`; empty turns it off")
 	verbose := fs.Bool("v", false, "verbose: core debug logs")
 	pos, err := parseFlags(fs, e, demoUsage, args)
 	if err != nil {
@@ -78,6 +81,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.AMF.N2.Address = "127.0.0.1:38412"
 	cfg.AMF.N2.Transport = string(sctp.TransportUDP)
 	cfg.AMF.N2.UDPPort = *udpPort
+	cfg.API.Address = *apiAddr
 
 	fmt.Fprintf(e.stdout, "[1/4] store %s: provisioning %d subscribers and a SUCI Profile A key\n", cfg.StorePath(), *ues)
 	pub, err := provisionDemo(ctx, cfg.StorePath(), 1, *ues)
@@ -93,6 +97,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	c.Notices = e.stdout
 	coreCtx, stopCore := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopCore()
 	coreDone := make(chan error, 1)
@@ -103,15 +108,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		if err == nil {
 			err = errors.New("core stopped before it was ready")
 		}
-		return fmt.Errorf("%w (is another go5g using UDP port %d? try --n2-udp-port 0)", err, *udpPort)
+		return fmt.Errorf("%w (is another go5g running? try --n2-udp-port 0 --api 127.0.0.1:0)", err)
 	}
 	stop := func() error {
 		stopCore()
 		return <-coreDone
 	}
 	port := int(c.N2Addr().(sctp.Addr).UDPPort)
-	fmt.Fprintf(e.stdout, "[2/4] core running: AMF on N2 %s over SCTP over UDP port %d, PLMN 001/01, TAC 1, SST 1\n",
-		cfg.AMF.N2.Address, port)
+	fmt.Fprintf(e.stdout, "[2/4] core running: AMF on N2 %s over SCTP over UDP port %d, PLMN 001/01, TAC 1, SST 1; REST API %s\n",
+		cfg.AMF.N2.Address, port, apiURL(c.APIAddr()))
 
 	fmt.Fprintf(e.stdout, "[3/4] %d simulated gNBs connecting, %d UEs registering with SUCI Profile A\n", *gnbs, *ues)
 	first, _ := suci.NewIMSI("001", "01", demoFirst[5:])
@@ -195,6 +200,14 @@ func provisionDemo(ctx context.Context, path string, first, n int) (suci.PublicK
 		return suci.PublicKey{}, err
 	}
 	return key.PublicKey(), nil
+}
+
+// apiURL is the REST API's base URL, or "off".
+func apiURL(a net.Addr) string {
+	if a == nil {
+		return "off"
+	}
+	return "http://" + a.String()
 }
 
 // mustKey decodes one of the demo's constant keys.

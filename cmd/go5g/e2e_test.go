@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +63,7 @@ func TestEndToEndRegistration(t *testing.T) {
 	writeFile(t, cfg, fmt.Sprintf(`# end-to-end test core
 store: %s
 log: {level: info, format: json}
+api: {address: "127.0.0.1:0"}
 amf:
   ciphering: [NEA0, NEA2]
   n2: {address: "127.0.0.1:38412", transport: udp, udp_port: %d}
@@ -120,6 +124,7 @@ amf:
 	}
 	hostile.Close(ctx)
 
+	checkAPI(t, core.logsNow(), ues)
 	logs := core.stop(t)
 	for _, want := range []string{`"transport":"udp"`, `"suci_keys":"profile A id 7"`} {
 		if !strings.Contains(logs, want) {
@@ -246,6 +251,13 @@ func startCore(t *testing.T, ctx context.Context, bin, cfg string) *coreProcess 
 	return nil
 }
 
+// logsNow is what the core has logged so far.
+func (c *coreProcess) logsNow() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.logs.String()
+}
+
 // stop sends SIGTERM, expects exit status 0 and returns the core's logs.
 func (c *coreProcess) stop(t *testing.T) string {
 	t.Helper()
@@ -279,5 +291,38 @@ func writeFile(t *testing.T, path, s string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkAPI logs in to the core's REST API as the first admin, whose password
+// the core printed once, and lists the subscribers.
+func checkAPI(t *testing.T, logs string, want int) {
+	t.Helper()
+	base := regexp.MustCompile(`"api":"(http://[^"]+)"`).FindStringSubmatch(logs)
+	pw := regexp.MustCompile(`user "admin" with password (\S+)`).FindStringSubmatch(logs)
+	if base == nil || pw == nil {
+		t.Fatalf("core printed no API address or first admin password:\n%s", logs)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	body, _ := json.Marshal(map[string]string{"username": "admin", "password": pw[1]})
+	resp, err := client.Post(base[1]+"/api/v1/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("login: %s", resp.Status)
+	}
+	resp, err = client.Get(base[1] + "/api/v1/subscribers?limit=5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Total int `json:"total"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK || page.Total != want {
+		t.Errorf("GET /api/v1/subscribers: %s, total %d (%v), want %d", resp.Status, page.Total, err, want)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"go5g/internal/n1"
 	"go5g/internal/n2"
 	"go5g/internal/sctp"
+	"go5g/internal/store"
 )
 
 // Config is the whole `go5g core` configuration, as read from YAML. Every
@@ -30,6 +31,15 @@ type Config struct {
 	Store string    `yaml:"store"`
 	Log   LogConfig `yaml:"log"`
 	AMF   AMFConfig `yaml:"amf"`
+	API   APIConfig `yaml:"api"`
+}
+
+// APIConfig is the operator's REST API (/api/v1) over HTTP. It listens on
+// loopback by default: put it behind a TLS proxy, or on a management
+// network, before exposing it.
+type APIConfig struct {
+	// Address is host:port; empty turns the API off.
+	Address string `yaml:"address"`
 }
 
 // PLMN is a PLMN identity (TS 23.003 §12.1).
@@ -124,6 +134,7 @@ func Defaults() Config {
 		PLMN:    PLMN{MCC: "001", MNC: "01"},
 		DataDir: "go5g-data",
 		Log:     LogConfig{Level: "info", Format: "text"},
+		API:     APIConfig{Address: "127.0.0.1:8080"},
 		AMF: AMFConfig{
 			Name:      a.Name,
 			RegionID:  int(a.RegionID),
@@ -179,7 +190,7 @@ func (c Config) Validate() error {
 	if c.DataDir == "" && c.Store == "" {
 		v.bad("data_dir", "empty: name a directory for the store (or set store)")
 	}
-	if strings.ContainsAny(c.Store, "?#") {
+	if !store.IsPostgresURL(c.Store) && strings.ContainsAny(c.Store, "?#") {
 		v.bad("store", "%q: '?' and '#' are not allowed in the path", c.Store)
 	}
 	switch c.Log.Level {
@@ -193,6 +204,11 @@ func (c Config) Validate() error {
 		v.bad("log.format", "%q: want text or json", c.Log.Format)
 	}
 	v.amf(c.AMF)
+	if c.API.Address != "" {
+		if _, _, err := net.SplitHostPort(c.API.Address); err != nil {
+			v.bad("api.address", "%q: want host:port, e.g. 127.0.0.1:8080 (empty turns the API off)", c.API.Address)
+		}
+	}
 	if len(v.errs) == 0 {
 		// amf.Config.Validate is the last word on what the AMF accepts;
 		// its checks mirror the ones above, so this only fires if they

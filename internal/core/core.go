@@ -36,6 +36,11 @@ type Core struct {
 	n2Addr    net.Addr
 	running   *amf.AMF
 	store     store.Store
+	apiAddr   net.Addr
+
+	// Notices receives what the operator must see once and that must not
+	// go to the logs: the first admin password. Default: discarded.
+	Notices io.Writer
 	transport sctp.Transport
 }
 
@@ -82,6 +87,10 @@ func (c *Core) N2Addr() net.Addr { return c.n2Addr }
 // Transport is the SCTP transport N2 runs over (auto resolved); valid once
 // Ready is closed.
 func (c *Core) Transport() sctp.Transport { return c.transport }
+
+// APIAddr is the REST API's bound address, nil when it is off; valid once
+// Ready is closed.
+func (c *Core) APIAddr() net.Addr { return c.apiAddr }
 
 // AMF is the running AMF, for operations (UE queries, NG Reset, GUTI
 // reallocation); valid once Ready is closed, until Run returns.
@@ -143,6 +152,12 @@ func (c *Core) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("read home network keys: %w", err)
 	}
 	c.n2Addr, c.transport, c.running, c.store = l.Addr(), t, a, st
+	stopAPI, err := c.startAPI(ctx, st)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	defer stopAPI()
 	c.logStart(t, why, path, keys)
 
 	done := make(chan error, 1)
@@ -180,7 +195,8 @@ func (c *Core) logStart(t sctp.Transport, why, path string, keys []suci.HomeNetw
 	attrs = append(attrs,
 		"plmn", c.cfg.PLMN.MCC+"-"+c.cfg.PLMN.MNC,
 		"amf", c.amf.Name,
-		"store", path,
+		"store", store.MaskDSN(path),
+		"api", apiURL(c.apiAddr),
 		"suci_keys", strings.Join(names, ", "),
 		"nfs", "amf,ausf,udm,udr",
 		"user_plane", "off (no SMF/UPF in go5g core yet)")

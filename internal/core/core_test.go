@@ -62,6 +62,7 @@ func testConfig(t *testing.T) Config {
 	c.AMF.N2.Address = "127.0.0.1:38412"
 	c.AMF.N2.Transport = "udp"
 	c.AMF.N2.UDPPort = 0
+	c.API.Address = "127.0.0.1:0"
 	return c
 }
 

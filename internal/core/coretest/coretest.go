@@ -19,6 +19,7 @@ func Config(dir string) core.Config {
 	cfg.DataDir = dir
 	cfg.AMF.N2 = core.N2Config{Address: "127.0.0.1:38412", Transport: string(sctp.TransportUDP), SCTP: cfg.AMF.N2.SCTP}
 	cfg.AMF.Workers = 4
+	cfg.API.Address = "127.0.0.1:0"
 	return cfg
 }
 
