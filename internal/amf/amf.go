@@ -39,7 +39,10 @@ type UDM interface {
 type Deps struct {
 	AUSF AUSF
 	UDM  UDM
-	Log  *slog.Logger
+	// SMF serves PDU sessions; without it 5GSM messages go back to the UE
+	// with 5GMM cause #90 (TS 24.501 §5.4.5.2.5).
+	SMF SMF
+	Log *slog.Logger
 	// N2Listener, when set, is used instead of listening on Config.N2; the
 	// AMF closes it when Run returns. Tests use it to listen on a free port.
 	N2Listener sctp.Listener

@@ -56,6 +56,11 @@ type Config struct {
 	// SBITimeout bounds each call to the AUSF or UDM.
 	SBITimeout time.Duration
 
+	// DefaultDNN is used for a PDU session when the UE names no DNN and
+	// the subscription has none (TS 23.502 §4.3.2.2.1 step 2); default
+	// "internet".
+	DefaultDNN string
+
 	// N2 is where the AMF listens for gNBs.
 	N2 N2Config
 
@@ -112,6 +117,9 @@ func (c Config) withDefaults() Config {
 	d := Defaults()
 	if c.Name == "" {
 		c.Name = d.Name
+	}
+	if c.DefaultDNN == "" {
+		c.DefaultDNN = "internet"
 	}
 	if c.PLMN == (n2.PLMN{}) {
 		c.PLMN = d.PLMN

@@ -77,6 +77,10 @@ func (s *shard) onNASMessage(u *ue, plain []byte, verified bool) {
 		s.onConfigurationUpdateComplete(u)
 	case n1.MsgDeregistrationAcceptNW:
 		s.onDeregistrationAcceptNW(u)
+	case n1.MsgULNASTransport:
+		if verified {
+			s.onULNASTransport(u, msg.ULNASTransport)
+		}
 	default:
 		// §7.4: a known message this AMF does not handle in any state.
 		s.sendNAS(u, status(n1.CauseMessageNotCompatible))

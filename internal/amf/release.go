@@ -67,6 +67,7 @@ func (s *shard) connReleased(u *ue) {
 	switch u.state {
 	case gmmRegistered:
 		u.proc = procNone
+		s.smConnReleased(u)
 	case gmmDeregisteredInitiated:
 		// §5.5.2.3.5 b: lower layer failure before DEREGISTRATION ACCEPT:
 		// the procedure ends, the UE is deregistered.
@@ -90,6 +91,7 @@ func (s *shard) dropConn(u *ue) {
 
 // forget removes the UE from the lookups by SUPI and 5G-TMSI.
 func (s *shard) forget(u *ue) {
+	s.smForget(u)
 	if supi := u.sub.supi; supi != "" && s.bySUPI[supi] == u {
 		delete(s.bySUPI, supi)
 		s.a.supis.CompareAndDelete(supi, s)

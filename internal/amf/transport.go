@@ -145,6 +145,14 @@ func (s *shard) onUEPDU(ev uePDU) {
 		}
 	case n2.ProcUEContextReleaseRequest:
 		s.onUEContextReleaseRequest(u, ev.pdu)
+	case n2.ProcPDUSessionResourceSetup:
+		if ev.pdu.Type == n2.SuccessfulOutcome {
+			s.onPDUSessionResourceSetupResponse(u, ev.pdu)
+		}
+	case n2.ProcPDUSessionResourceRelease:
+		if ev.pdu.Type == n2.SuccessfulOutcome {
+			s.onPDUSessionResourceReleaseResponse(u, ev.pdu)
+		}
 	case n2.ProcErrorIndication:
 		// Reported by the reader before routing; nothing more per UE.
 	default:

@@ -28,6 +28,11 @@ type ue struct {
 	regReq *registrationRequest
 	// started is when the current registration began, for logs.
 	started time.Time
+
+	// sessions are the UE's PDU session routing contexts by PDU session
+	// ID (session.go); smGen numbers them.
+	sessions map[uint8]*smSession
+	smGen    uint64
 }
 
 // ueConn is the UE-associated logical NG connection (TS 38.413 §3.1).
@@ -100,6 +105,7 @@ type ueSubscription struct {
 	oldTMSI    uint32
 	hasOldTMSI bool
 	allowed    []n2.SNSSAI // allowed NSSAI
+	defaultDNN string      // the subscription's default DNN
 }
 
 // ueLocation is where the UE was last seen.

@@ -149,6 +149,12 @@ func (s *shard) handle(ev event) {
 		s.onResetConn(ev)
 	case ueCommand:
 		s.onUECommand(ev)
+	case smDone:
+		s.onSMDone(ev)
+	case n1n2Transfer:
+		s.onN1N2Transfer(ev)
+	case smStatus:
+		s.onSMStatus(ev)
 	case inspect:
 		ev.f(s)
 		close(ev.done)

@@ -43,6 +43,7 @@ type Connection struct {
 	amfID    uint64
 	hasAMF   bool
 	released bool
+	sessions map[uint8]*Session // PDU sessions set up, by ID
 }
 
 // ErrReleased is returned for a connection the network has released.
@@ -219,6 +220,7 @@ func (g *GNB) onReleaseCommand(ctx context.Context, stream uint16, pdu n2.PDU) {
 	}
 	if c != nil {
 		delete(g.ues, c.ranID)
+		g.dropSessions(c)
 	}
 	g.mu.Unlock()
 	ran := m.IDs.RAN

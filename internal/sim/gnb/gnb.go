@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,8 @@ type Config struct {
 	TAC    uint32
 	Slices []n2.SNSSAI
 	CellID uint64 // NR Cell Identity (36 bits) of its one cell
+	// N3Addr is the gNB's GTP-U address given to UPFs; default 127.0.0.1.
+	N3Addr netip.Addr
 
 	// SetupTimeout bounds the wait for the NG Setup answer; default 5 s.
 	SetupTimeout time.Duration
@@ -66,6 +69,9 @@ type GNB struct {
 	nextRAN uint32
 	amf     *n2.NGSetupResponse
 	errInds []n2.ErrorIndication
+	// byTEID are the PDU sessions by DL TEID (pdusession.go).
+	byTEID   map[uint32]*Session
+	nextTEID uint32
 
 	setup  chan n2.PDU // the NG Setup outcome, for Connect
 	reset  chan n2.PDU // NG RESET ACKNOWLEDGE, for Reset
@@ -101,10 +107,11 @@ func Connect(ctx context.Context, cfg Config) (*GNB, error) {
 		cfg: cfg, conn: conn, log: log.With("gnb", cfg.Name),
 		loc: n2.UserLocation{CGI: n2.NRCGI{PLMN: cfg.PLMN, CellID: cfg.CellID},
 			TAI: n2.TAI{PLMN: cfg.PLMN, TAC: cfg.TAC}},
-		ues:   make(map[uint32]*Connection),
-		setup: make(chan n2.PDU, 1),
-		reset: make(chan n2.PDU, 1),
-		done:  make(chan struct{}),
+		ues:    make(map[uint32]*Connection),
+		byTEID: make(map[uint32]*Session),
+		setup:  make(chan n2.PDU, 1),
+		reset:  make(chan n2.PDU, 1),
+		done:   make(chan struct{}),
 	}
 	go g.read()
 	if err := g.ngSetup(ctx); err != nil {
@@ -274,6 +281,10 @@ func (g *GNB) onPDU(ctx context.Context, m sctp.Message) {
 		}
 	case n2.ProcNGReset:
 		g.onNGReset(ctx, pdu)
+	case n2.ProcPDUSessionResourceSetup:
+		g.onPDUSessionResourceSetup(ctx, pdu)
+	case n2.ProcPDUSessionResourceRelease:
+		g.onPDUSessionResourceRelease(ctx, pdu)
 	default:
 		g.log.Info("NGAP not handled", "procedure", pdu.Procedure, "type", pdu.Type)
 	}

@@ -207,6 +207,10 @@ func (u *UE) onDownlink(b []byte) error {
 		return u.onIdentityRequest(m.IdentityRequest)
 	case n1.MsgStatus:
 		u.log.Info("5GMM STATUS from the network", "cause", m.Status5GMM.GetCauseValue())
+	case n1.MsgDLNASTransport:
+		if protected {
+			u.onDLNASTransport(m.DLNASTransport)
+		}
 	}
 	return nil
 }

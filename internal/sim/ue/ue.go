@@ -57,6 +57,9 @@ type Config struct {
 	// 10.2.1); default 15 s each. Deregistration Request is sent at most 5
 	// times.
 	T3510, T3521, T3517 time.Duration
+	// T3580 guards PDU session establishment and release (TS 24.501
+	// Table 10.3.1, T3580/T3582); default 16 s.
+	T3580 time.Duration
 
 	Faults Faults
 	Log    *slog.Logger
@@ -72,6 +75,9 @@ type Faults struct {
 	Ignore uint8
 	// CorruptRES flips a bit of RES* (5G-AKA) before sending it.
 	CorruptRES bool
+	// TamperSM flips a bit of the 5GSM container of the first protected
+	// UL NAS TRANSPORT after protection (session.go).
+	TamperSM bool
 }
 
 // Result is what a registration achieved, with counts and timings.
@@ -154,6 +160,12 @@ type UE struct {
 	res        Result
 	pending    *pending // the procedure under way
 	timerSeq   uint64
+
+	// 5GSM (session.go): PDU sessions by ID, procedures by PTI.
+	sessions   map[uint8]*Session
+	smProcs    map[uint8]*smProc
+	pti        uint8
+	smTampered bool
 }
 
 // pending is a procedure under way and who waits for its end.

@@ -1,0 +1,35 @@
+// Package smf is go5g's Session Management Function: the control plane of
+// PDU sessions. The AMF consumes it as Nsmf_PDUSession (CreateSMContext,
+// UpdateSMContext, ReleaseSMContext with the TS 29.502 data types of
+// free5gc/openapi; the N1 SM message and N2 SM information travel beside
+// them as the multipart binary parts would), and it answers the UE through
+// the AMF's N1N2MessageTransfer.
+//
+// For each PDU session it
+//   - decodes PDU SESSION ESTABLISHMENT REQUEST with free5gc/nas (through
+//     n1.Decode, which recovers the library's panics) and encodes its own
+//     downlink 5GSM messages from the tables of TS 24.501 §8.3 (the
+//     simulated UE does the reverse, so the two ends share no encoder);
+//   - reads the subscription (UDM SDM sm-data: allowed PDU session types,
+//     Session-AMBR, default 5QI/ARP) and, if a PCF is configured, lets the
+//     policy decision override Session-AMBR and default QoS;
+//   - chooses the PDU session type per TS 24.501 §6.4.1.3 from the request,
+//     the subscription and the DNN's pools (#50/#51, #28);
+//   - allocates an IPv4 address and/or an IPv6 /64 prefix from the DNN's
+//     pools (never twice; released addresses are reused; exhaustion is
+//     5GSM cause #26), and DNS servers in ePCO;
+//   - selects a UPF by DNN and slice and installs the session's rules
+//     through the UPF interface (package rules: PDR, FAR, QER, URR), then
+//     points the DL FAR at the gNB's tunnel once the PDU Session Resource
+//     Setup Response arrives, and back to buffering on AN release;
+//   - releases sessions at the UE's request, the network's (Release), or
+//     locally (ReleaseSMContext), returning the addresses.
+//
+// Not done yet: T3591/T3592 retransmission of network-initiated 5GSM
+// messages, secondary authentication, SSC modes 2 and 3, QoS flows beyond
+// the default one, Service Request reactivation of the user plane, and
+// PCF policy updates after establishment.
+//
+// Spec: TS 23.502 §4.3.2, §4.3.4, §4.2.6; TS 24.501 §6.4; TS 29.502;
+// TS 29.244 §5.2
+package smf
