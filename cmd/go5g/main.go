@@ -40,6 +40,7 @@ func commands() []command {
 		{"sctp", "check, serve and ping SCTP for N2 (kernel, udp, ip transports)", runSCTP},
 		{"sim", "simulated gNBs and UEs: registration scenarios and load tests", runSim},
 		{"subscriber", "add, list, show and delete subscribers in the store", runSubscriber},
+		{"upf", "run the user plane function alone (N4 PFCP, N3 GTP-U, N6 TUN); needs root", runUPF},
 		{"version", "print the go5g version", runVersion},
 	}
 }
