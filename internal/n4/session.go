@@ -18,6 +18,16 @@ type SessionHandler interface {
 	HandleSession(s *Session, req message.Message) (message.Message, error)
 }
 
+// SessionCloser is a SessionHandler that wants to know when its session is
+// closed because the association ended (release, or a restarted peer), so
+// a UP function can remove the session's rules.
+//
+// Spec: TS 29.244 §6.2.8.2 ("the UP function shall delete all the PFCP
+// sessions related to that PFCP association locally")
+type SessionCloser interface {
+	SessionClosed(s *Session)
+}
+
 // SessionHandlerFunc adapts a function to SessionHandler.
 type SessionHandlerFunc func(s *Session, req message.Message) (message.Message, error)
 
@@ -144,12 +154,19 @@ func (n *Node) session(seid uint64) *Session {
 //
 // Spec: TS 29.244 §6.2.8.2 (release deletes the sessions), §19.2
 func (n *Node) dropSessions(p *Peer) {
+	var dropped []*Session
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	for seid, s := range n.sessions {
 		if s.peer == p {
 			s.closed.Store(true)
 			delete(n.sessions, seid)
+			dropped = append(dropped, s)
+		}
+	}
+	n.mu.Unlock()
+	for _, s := range dropped {
+		if c, ok := s.handler.(SessionCloser); ok {
+			c.SessionClosed(s)
 		}
 	}
 }

@@ -66,7 +66,7 @@ func (g *N4) establish(p *n4.Peer, m message.Message) (message.Message, error) {
 	if err != nil {
 		return rejectEstablishment(node, cpSEID, err), nil
 	}
-	ns, err := p.NewSession(cpSEID, n4.SessionHandlerFunc(g.session))
+	ns, err := p.NewSession(cpSEID, sessionHandler{g})
 	if err != nil {
 		return nil, &n4.CauseError{Cause: ie.CauseNoEstablishedPFCPAssociation, Err: err}
 	}
@@ -80,6 +80,24 @@ func (g *N4) establish(p *n4.Peer, m message.Message) (message.Message, error) {
 	ies := []*ie.IE{node, ie.NewCause(ie.CauseRequestAccepted), ns.FSEID(v4, v6)}
 	ies = append(ies, g.createdPDRs(got, nil)...)
 	return message.NewSessionEstablishmentResponse(0, 0, cpSEID, 0, 0, ies...), nil
+}
+
+// sessionHandler routes a PFCP session's requests to the UPF and removes
+// its rules when the association with the SMF ends.
+type sessionHandler struct{ g *N4 }
+
+func (h sessionHandler) HandleSession(ns *n4.Session, m message.Message) (message.Message, error) {
+	return h.g.session(ns, m)
+}
+
+// SessionClosed deletes the session locally: its SMF released the
+// association or restarted.
+//
+// Spec: TS 29.244 §6.2.8.2, §6.2.6.2.2 (sessions of a restarted CP function)
+func (h sessionHandler) SessionClosed(ns *n4.Session) {
+	if s := h.g.u.Session(ns.LocalSEID()); s != nil {
+		h.g.u.Delete(s)
+	}
 }
 
 // seidAddrs is the address in the UP F-SEID: the PFCP entity's, i.e. the

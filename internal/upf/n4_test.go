@@ -365,3 +365,33 @@ func TestN4MissingIE(t *testing.T) {
 		t.Error("rejected establishment left a session")
 	}
 }
+
+// TestN4ReleaseDeletesSessions: when the SMF releases the association, the
+// UPF deletes its sessions and their rules locally.
+//
+// Spec: TS 29.244 §6.2.8.2
+func TestN4ReleaseDeletesSessions(t *testing.T) {
+	x := newN4Pair(t)
+	for range 3 {
+		ss := x.session(t)
+		m := request(t, ss, message.NewSessionEstablishmentRequest(0, 0, 0, 0, 0, establishmentIEs(ss.LocalSEID())...))
+		if c := n4.Cause(m); c != ie.CauseRequestAccepted {
+			t.Fatalf("establishment cause %d", c)
+		}
+	}
+	if n := x.u.Sessions(); n != 3 {
+		t.Fatalf("UPF holds %d sessions, want 3", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := x.peer.Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for x.u.Sessions() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := x.u.Sessions(); n != 0 {
+		t.Errorf("after the association release the UPF still holds %d sessions", n)
+	}
+}
