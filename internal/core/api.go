@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go5g/internal/api"
+	"go5g/internal/console"
 	"go5g/internal/store"
 )
 
@@ -42,6 +43,7 @@ func (c *Core) startAPI(ctx context.Context, st store.Store) (stop func(), err e
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", a)
+	mux.Handle("/", console.Handler())
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
