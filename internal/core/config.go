@@ -31,6 +31,8 @@ type Config struct {
 	Store string    `yaml:"store"`
 	Log   LogConfig `yaml:"log"`
 	AMF   AMFConfig `yaml:"amf"`
+	SMF   SMFConfig `yaml:"smf"`
+	UPF   UPFConfig `yaml:"upf"`
 	API   APIConfig `yaml:"api"`
 }
 
@@ -125,12 +127,15 @@ type Duration time.Duration
 
 // Defaults is the configuration with no file: PLMN 001/01, TAC 1, slice
 // SST 1, N2 on every address at port 38412 with transport auto, and the
-// store in go5g-data/go5g.db (shared with `go5g subscriber` and `go5g keys`).
-// The DNN "internet" and the UE pool 10.45.0.0/16 belong to the SMF and
-// join this file with it.
+// store in go5g-data/go5g.db (shared with `go5g subscriber` and `go5g keys`),
+// the SMF's DNN "internet" with the UE pools 10.45.0.0/16 and fd00:45::/48,
+// and a UPF embedded in the process (N4 on 127.0.0.1:8805).
 func Defaults() Config {
 	a := amf.Defaults()
+	s, u := smfDefaults()
 	return Config{
+		SMF:     s,
+		UPF:     u,
 		PLMN:    PLMN{MCC: "001", MNC: "01"},
 		DataDir: "go5g-data",
 		Log:     LogConfig{Level: "info", Format: "text"},
@@ -204,6 +209,7 @@ func (c Config) Validate() error {
 		v.bad("log.format", "%q: want text or json", c.Log.Format)
 	}
 	v.amf(c.AMF)
+	v.smfValidate(c)
 	if c.API.Address != "" {
 		if _, _, err := net.SplitHostPort(c.API.Address); err != nil {
 			v.bad("api.address", "%q: want host:port, e.g. 127.0.0.1:8080 (empty turns the API off)", c.API.Address)

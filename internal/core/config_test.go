@@ -108,8 +108,8 @@ func TestParseErrors(t *testing.T) {
 		name, src string
 		want      []string
 	}{
-		{"unknown top key", "plmn:\n  mcc: \"001\"\nsmf: {}\n",
-			[]string{"x.yaml:3: smf: unknown key; this section takes plmn, data_dir, store, log, amf"}},
+		{"unknown top key", "plmn:\n  mcc: \"001\"\nausf: {}\n",
+			[]string{"x.yaml:3: ausf: unknown key; this section takes plmn, data_dir, store, log, amf, smf, upf, api"}},
 		{"unknown nested key", "amf:\n  n2:\n    transprot: udp\n",
 			[]string{"x.yaml:3: amf.n2.transprot: unknown key; this section takes address, transport, udp_port, sctp"}},
 		{"unknown key in a list item", "amf:\n  slices:\n    - sst: 1\n      sdd: \"000001\"\n",

@@ -12,36 +12,48 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/free5gc/openapi/models"
 
 	"go5g/internal/amf"
 	"go5g/internal/ausf"
 	"go5g/internal/sctp"
+	"go5g/internal/smf"
 	"go5g/internal/store"
 	"go5g/internal/suci"
 	"go5g/internal/udm"
 	"go5g/internal/udr"
 )
 
-// Core is every control-plane NF of go5g in one process: the store, UDR,
-// UDM, AUSF and AMF, wired through their Go interfaces.
+// Core is every NF of go5g in one process: the store, UDR, UDM, AUSF, AMF,
+// SMF, PCF and NSSF wired through their Go interfaces, and a UPF embedded
+// when this process may run a user plane.
 type Core struct {
 	cfg Config
 	amf amf.Config
 	log *slog.Logger
 
-	started   atomic.Bool
-	ready     chan struct{}
-	n2Addr    net.Addr
-	running   *amf.AMF
-	store     store.Store
-	apiAddr   net.Addr
+	started atomic.Bool
+	ready   chan struct{}
+	n2Addr  net.Addr
+	running *amf.AMF
+	store   store.Store
+	apiAddr net.Addr
 
 	// Notices receives what the operator must see once and that must not
 	// go to the logs: the first admin password. Default: discarded.
-	Notices io.Writer
+	Notices   io.Writer
 	transport sctp.Transport
+
+	// OpenUserPlane, when set, runs open, which opens the embedded UPF
+	// (TUN, N3 and N4 sockets) and the SMF's N4 socket; tests pass a
+	// network namespace's Do so that nothing appears on the host. Set it
+	// before Run.
+	OpenUserPlane func(open func() error) error
+
+	sessions *sessionNFs
+	newUPF   newUPFFunc // tests: an unprivileged host
 }
 
 // New checks cfg and returns a Core; Run starts it. log may be nil.
@@ -99,9 +111,20 @@ func (c *Core) AMF() *amf.AMF { return c.running }
 // Store is the open store; valid once Ready is closed, until Run returns.
 func (c *Core) Store() store.Store { return c.store }
 
+// SMF is the running SMF, for operations (session queries); valid once
+// Ready is closed, until Run returns.
+func (c *Core) SMF() *smf.SMF { return c.sessions.smf }
+
+// SMFN4 is the SMF's PFCP node, nil when no UPF is reachable; valid once
+// Ready is closed, until Run returns.
+func (c *Core) SMFN4() *smf.N4 { return c.sessions.n4 }
+
 // Run opens the store (creating it and bringing its schema up to date),
-// builds UDR → UDM → AUSF → AMF, and serves N2 until ctx is done. Then the
-// AMF ends its associations, the store is closed, and Run returns nil.
+// builds UDR → UDM → AUSF, the PCF, NSSF, embedded UPF and SMF (with its
+// PFCP associations) and the AMF, and serves N2 until ctx is done. Then
+// the AMF ends its associations, the SMF releases its PFCP associations,
+// the UPF stops (removing its TUN), the store is closed, and Run returns
+// nil.
 // Run may be called once.
 func (c *Core) Run(ctx context.Context) (err error) {
 	if !c.started.CompareAndSwap(false, true) {
@@ -135,16 +158,25 @@ func (c *Core) Run(ctx context.Context) (err error) {
 		return err
 	}
 
+	sess, err := c.startSessions(d)
+	if err != nil {
+		return err
+	}
+	c.sessions = sess
+	sess.run()
+	defer sess.stop()
+
 	l, t, why, err := listenN2(ctx, c.amf.N2)
 	if err != nil {
 		return err
 	}
-	a, err := amf.New(c.amf, amf.Deps{AUSF: au, UDM: d, Log: c.log, N2Listener: l})
+	a, err := amf.New(c.amf, amf.Deps{AUSF: au, UDM: d, SMF: sess.smf, Log: c.log, N2Listener: l})
 	if err != nil {
 		l.Close()
 		return err
 	}
 	notify.amf.Store(a)
+	sess.smf.SetAMF(a)
 
 	keys, err := st.HomeNetworkKeys(ctx)
 	if err != nil {
@@ -162,6 +194,7 @@ func (c *Core) Run(ctx context.Context) (err error) {
 
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
+	sess.waitAssociated(ctx, 3*time.Second)
 	select {
 	case <-a.Ready():
 		close(c.ready)
@@ -198,13 +231,22 @@ func (c *Core) logStart(t sctp.Transport, why, path string, keys []suci.HomeNetw
 		"store", store.MaskDSN(path),
 		"api", apiURL(c.apiAddr),
 		"suci_keys", strings.Join(names, ", "),
-		"nfs", "amf,ausf,udm,udr",
-		"user_plane", "off (no SMF/UPF in go5g core yet)")
+		"nfs", c.nfs(),
+		"user_plane", c.sessions.userPlane)
 	c.log.Info("go5g core running", attrs...)
 	if len(keys) == 0 {
 		c.log.Warn("no SUCI home network keys in the store: UEs that conceal their SUPI with Profile A or B cannot be identified, only the null scheme works",
 			"fix", "go5g keys generate --profile A --id 1 --store "+path+" (then provision the printed public key in the USIMs)")
 	}
+}
+
+// nfs lists the NFs running in this process.
+func (c *Core) nfs() string {
+	n := "amf,ausf,udm,udr,smf,pcf,nssf"
+	if c.sessions.upf != nil {
+		n += ",upf"
+	}
+	return n
 }
 
 // listenN2 opens the N2 listener on the transport the configuration asks

@@ -63,6 +63,10 @@ func testConfig(t *testing.T) Config {
 	c.AMF.N2.Transport = "udp"
 	c.AMF.N2.UDPPort = 0
 	c.API.Address = "127.0.0.1:0"
+	// No embedded UPF: it would put a TUN on the host (see sessions_test.go
+	// for the user plane in a namespace of its own).
+	c.UPF.Enabled = false
+	c.SMF.UPFs = nil
 	return c
 }
 

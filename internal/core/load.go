@@ -106,6 +106,23 @@ var keyHelp = map[string]string{
 	"amf.n2.udp_port":         "local UDP port of transport udp (9899); 0: any free port",
 	"amf.n2.sctp":             "RFC 9260 §16 protocol parameters",
 	"amf.n2.sctp.streams":     "inbound and outbound streams; NGAP needs 2 or more",
+	"smf.dnns":                "data networks: a name, UE pools (IPv4 CIDR, IPv6 prefix of /64 or shorter; each UE gets a /64) and DNS servers for UEs",
+	"smf.dnns.ipv4_pool":      "IPv4 CIDR of UE addresses; empty: no IPv4 sessions",
+	"smf.dnns.ipv6_pool":      "IPv6 prefix, /64 or shorter, one /64 per UE; empty: no IPv6 sessions",
+	"smf.dnns.dns":            "DNS server addresses given to UEs (ePCO)",
+	"smf.upfs":                "UPFs in selection order: the first serving the session's DNN is used",
+	"smf.upfs.n4_address":     "the UPF's PFCP ip:port (8805); empty: the UPF embedded in this process (section upf)",
+	"smf.upfs.dnns":           "DNNs the UPF serves; empty: all",
+	"smf.n4_address":          "the SMF's PFCP ip:port (8805); the IP is its Node ID, reachable from the UPFs and not the UPF's own; port 0: any free port",
+	"upf":                     "the UPF embedded in 'go5g core' (needs root for its TUN; without it signalling runs and PDU sessions are rejected)",
+	"upf.enabled":             "run the embedded UPF when smf.upfs names it",
+	"upf.n4.address":          "PFCP host:port the SMF reaches the embedded UPF on",
+	"upf.n3.address":          "GTP-U host:port for gNBs (port 2152)",
+	"upf.n3.advertise":        "IP gNBs send GTP-U to; empty: the host of n3.address, or this host's only global IPv4 address",
+	"upf.n6.device":           "TUN device towards the data network; the DNN pools are routed into it",
+	"upf.n6.mtu":              "TUN MTU (1400 leaves room for GTP-U on a 1500-octet N3 link)",
+	"upf.n6.addresses":        "the TUN's own addresses, e.g. [10.45.0.1/16], a gateway UEs can ping",
+	"upf.workers":             "packet workers (N3 socket and TUN queue each); 0: one per CPU",
 }
 
 // comment attaches keyHelp to the keys of the mapping nodes under n.

@@ -25,7 +25,21 @@
 //   - releases sessions at the UE's request, the network's (Release), or
 //     locally (ReleaseSMContext), returning the addresses.
 //
-// Not done yet: T3591/T3592 retransmission of network-initiated 5GSM
+// N4 (pfcp.go, pfcp_ies.go). N4 is the SMF's PFCP node (a CP function on
+// internal/n4) and PFCPUPF its UPF interface over PFCP: rules become
+// Create/Update/Remove PDR, FAR, QER and URR IEs (F-TEID CHOOSE with the
+// CH flag, MBR in kbit/s, the QFI in the QER and UL PDI, Outer Header
+// Removal GTP-U/UDP/IP, Outer Header Creation GTP-U/UDP/IPv4 or IPv6, PDN
+// Type); Created PDRs give the F-TEIDs the UPF chose. A rejected request
+// is a *RejectError whose 5GSM cause is #26 for PFCP #74/#75 and #38
+// otherwise; a UPF without an association gives #26 (*UnavailableError).
+// N4 associates with every configured UPF, again after a dead peer or a
+// release, and after a UPF restart (new Recovery Time Stamp) it
+// re-establishes every session with the rules it last sent and the
+// F-TEIDs the UPF had chosen, so the gNB's tunnels stay valid.
+//
+// Not done yet: paging on a Downlink Data Report (Session Report Requests
+// are acknowledged and logged), usage reports for charging, T3591/T3592 retransmission of network-initiated 5GSM
 // messages, secondary authentication, SSC modes 2 and 3, QoS flows beyond
 // the default one, Service Request reactivation of the user plane, and
 // PCF policy updates after establishment.

@@ -145,7 +145,14 @@ func (s *SMF) CreateSMContext(ctx context.Context, data models.Smf_PDUSess_SmCon
 	est, err := upf.EstablishSession(ctx, c.establishment())
 	if err != nil {
 		s.free(c)
-		return "", s.reject(req.psi, req.pti, n1SmMsg, n1.SMCauseNetworkFailure, fmt.Errorf("N4 establishment: %w", err))
+		// The N4 layer may say which 5GSM cause fits (PFCPUPF's errors);
+		// otherwise #38. Spec: TS 24.501 §6.4.1.4.2
+		cause := uint8(n1.SMCauseNetworkFailure)
+		var gc interface{ GSMCause() uint8 }
+		if errors.As(err, &gc) {
+			cause = gc.GSMCause()
+		}
+		return "", s.reject(req.psi, req.pti, n1SmMsg, cause, fmt.Errorf("N4 establishment: %w", err))
 	}
 	c.upSEID = est.UPSEID
 	for _, p := range est.Created {
@@ -190,6 +197,7 @@ func (s *SMF) reject(psi, pti uint8, raw []byte, cause uint8, err error) error {
 		psi, pti = raw[1], raw[2]
 	}
 	s.stats.rejected.Add(1)
+	s.log.Debug("PDU session establishment rejected", "psi", psi, "cause", cause, "err", err)
 	status := 403
 	if cause == n1.SMCauseInsufficientResources || cause == n1.SMCauseNetworkFailure {
 		status = 500
@@ -260,7 +268,10 @@ func (s *SMF) policy(ctx context.Context, c *smContext, typ uint8) error {
 		Supi: c.supi, PduSessionId: int32(c.psi), Dnn: c.dnn, SliceInfo: &sn,
 		PduSessionType: pduTypeModel(typ), AccessType: models.AccessType_3_GPP_ACCESS,
 		SubsSessAmbr: &models.Ambr{Uplink: formatBitRate(c.ambrUL), Downlink: formatBitRate(c.ambrDL)},
-		SubsDefQos:   &models.SubscribedDefaultQos{Var5qi: int32(c.fiveQI), Arp: &models.Arp{PriorityLevel: int32(c.arp)}},
+		// Arp's three members are all required (TS 29.571 §5.5.4.1); the
+		// pre-emption values are those the SMF gives the gNB (N2 QoS flow).
+		SubsDefQos: &models.SubscribedDefaultQos{Var5qi: int32(c.fiveQI), Arp: &models.Arp{PriorityLevel: int32(c.arp),
+			PreemptCap: models.PreemptionCapability_NOT_PREEMPT, PreemptVuln: models.PreemptionVulnerability_PREEMPTABLE}},
 	})
 	if err != nil {
 		return fmt.Errorf("PCF: %w", err)

@@ -44,8 +44,8 @@ type AMF interface {
 }
 
 // UPF is the N4 side of one UPF as the SMF sees it: PFCP session
-// establishment, modification and deletion with typed rules. The N4 layer
-// (internal/n4) implements it over PFCP; tests use a fake.
+// establishment, modification and deletion with typed rules. PFCPUPF
+// (pfcp.go) implements it over PFCP with internal/n4; tests also use fakes.
 //
 // Spec: TS 29.244 §7.5.2, §7.5.4, §7.5.6
 type UPF interface {

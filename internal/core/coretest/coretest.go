@@ -20,6 +20,25 @@ func Config(dir string) core.Config {
 	cfg.AMF.N2 = core.N2Config{Address: "127.0.0.1:38412", Transport: string(sctp.TransportUDP), SCTP: cfg.AMF.N2.SCTP}
 	cfg.AMF.Workers = 4
 	cfg.API.Address = "127.0.0.1:0"
+	// No embedded UPF: it would put a TUN and routes on the host. The SMF
+	// runs and rejects PDU sessions with 5GSM cause #26; WithUserPlane
+	// embeds the UPF instead.
+	cfg.UPF.Enabled = false
+	cfg.SMF.UPFs = nil
+	return cfg
+}
+
+// WithUserPlane turns cfg's embedded UPF on with its N4 on 127.0.0.1:8805
+// and N3 on n3 (host:port, port 2152), and its TUN named dev: for a core
+// whose OpenUserPlane runs in a network namespace of the test's own.
+func WithUserPlane(cfg core.Config, n3, dev string) core.Config {
+	d := core.Defaults()
+	cfg.UPF = d.UPF
+	cfg.UPF.N4.Address = "127.0.0.1:8805"
+	cfg.UPF.N3.Address = n3
+	cfg.UPF.N6.Device = dev
+	cfg.UPF.Workers = 1
+	cfg.SMF.UPFs = d.SMF.UPFs
 	return cfg
 }
 
