@@ -153,7 +153,7 @@ func TestCoreRunStops(t *testing.T) {
 	t.Setenv(storeEnv, "")
 	dir := t.TempDir()
 	file := filepath.Join(dir, "core.yaml")
-	cfg := "log: {format: json}\napi: {address: \"127.0.0.1:0\"}\namf:\n  n2: {address: \"127.0.0.1:38412\", transport: udp, udp_port: 0}\n"
+	cfg := "log: {format: json}\napi: {address: \"127.0.0.1:0\"}\nupf: {enabled: false}\nsmf: {upfs: []}\namf:\n  n2: {address: \"127.0.0.1:38412\", transport: udp, udp_port: 0}\n"
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	once := fs.Bool("once", false, "stop after the table instead of serving until Ctrl-C")
 	udpPort := fs.Int("n2-udp-port", sctp.DefaultUDPPort, "UDP `port` of N2 (SCTP over UDP); 0 picks a free one")
 	apiAddr := fs.String("api", "127.0.0.1:8080", "REST API `host:port`; empty turns it off")
+	userPlane := fs.Bool("user-plane", true, "run the embedded UPF (needs root: a TUN device and routes to the UE pool)")
 	verbose := fs.Bool("v", false, "verbose: core debug logs")
 	pos, err := parseFlags(fs, e, demoUsage, args)
 	if err != nil {
@@ -82,6 +83,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.AMF.N2.Transport = string(sctp.TransportUDP)
 	cfg.AMF.N2.UDPPort = *udpPort
 	cfg.API.Address = *apiAddr
+	cfg.UPF.N3.Address = "127.0.0.1:2152" // the simulated gNBs are on loopback
+	if !*userPlane {
+		cfg.UPF.Enabled, cfg.SMF.UPFs = false, nil
+	}
 
 	fmt.Fprintf(e.stdout, "[1/4] store %s: provisioning %d subscribers and a SUCI Profile A key\n", cfg.StorePath(), *ues)
 	pub, err := provisionDemo(ctx, cfg.StorePath(), 1, *ues)

@@ -18,7 +18,7 @@ func TestDemoOnce(t *testing.T) {
 	for i := range 2 {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		var stdout, stderr bytes.Buffer
-		code := run(ctx, []string{"demo", "--once", "--ues", "6", "--gnbs", "3", "--n2-udp-port", "0", "--api", "127.0.0.1:0", "--data-dir", dir}, &stdout, &stderr)
+		code := run(ctx, []string{"demo", "--once", "--ues", "6", "--gnbs", "3", "--n2-udp-port", "0", "--api", "127.0.0.1:0", "--user-plane=false", "--data-dir", dir}, &stdout, &stderr)
 		cancel()
 		if code != 0 {
 			t.Fatalf("run %d: exit %d\nstdout:\n%s\nstderr:\n%s", i, code, stdout.String(), stderr.String())

@@ -64,6 +64,8 @@ func TestEndToEndRegistration(t *testing.T) {
 store: %s
 log: {level: info, format: json}
 api: {address: "127.0.0.1:0"}
+upf: {enabled: false}    # no TUN on the test host
+smf: {upfs: []}
 amf:
   ciphering: [NEA0, NEA2]
   n2: {address: "127.0.0.1:38412", transport: udp, udp_port: %d}
