@@ -327,4 +327,20 @@ func checkAPI(t *testing.T, logs string, want int) {
 	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK || page.Total != want {
 		t.Errorf("GET /api/v1/subscribers: %s, total %d (%v), want %d", resp.Status, page.Total, err, want)
 	}
+
+	// Prometheus sees every registration, and no UE left registered.
+	resp, err = http.Get(base[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	for _, re := range []string{
+		fmt.Sprintf(`(?m)^go5g_amf_registrations_total\{cause="",result="accepted"\} %d$`, want),
+		`(?m)^go5g_amf_registered_ues 0$`,
+	} {
+		if !regexp.MustCompile(re).Match(text) {
+			t.Errorf("/metrics lacks %s", re)
+		}
+	}
 }

@@ -46,6 +46,11 @@ type Deps struct {
 	// N2Listener, when set, is used instead of listening on Config.N2; the
 	// AMF closes it when Run returns. Tests use it to listen on a free port.
 	N2Listener sctp.Listener
+	// Latency, when set, is told how long each completed procedure took
+	// (metrics.ProcedureLatency).
+	Latency interface {
+		Observe(procedure string, seconds float64)
+	}
 }
 
 // AMF is the Access and Mobility Management Function: it terminates N2
@@ -59,6 +64,8 @@ type AMF struct {
 
 	shards []*shard
 	rr     atomic.Uint64 // round robin over shards for UEs without a stable key
+	// refused numbers the connections refused by a reader (n2overload.go).
+	refused atomic.Uint64
 
 	// supis maps a SUPI to the shard owning its context, so that a new
 	// registration of the same subscriber elsewhere can evict the old one.
@@ -69,7 +76,8 @@ type AMF struct {
 	addr   net.Addr
 	runCtx context.Context
 
-	stats counters
+	stats    counters
+	overload *overloadState
 }
 
 // New checks cfg (after defaults) and builds an AMF; Run starts it.
@@ -95,7 +103,8 @@ func New(cfg Config, deps Deps) (*AMF, error) {
 		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80 // UUID version 4, RFC 9562 §5.4
 		cfg.InstanceID = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 	}
-	a := &AMF{cfg: cfg, deps: deps, log: log.With("nf", "amf"), snn: snn, ready: make(chan struct{})}
+	a := &AMF{cfg: cfg, deps: deps, log: log.With("nf", "amf"), snn: snn, ready: make(chan struct{}),
+		overload: newOverloadState(cfg.Overload)}
 	a.shards = make([]*shard, cfg.Workers)
 	for i := range a.shards {
 		a.shards[i] = newShard(a, i)
@@ -160,6 +169,51 @@ type counters struct {
 	errorIndicationsSent, uesReleased        atomic.Uint64
 	serviceAccepts, serviceRejects           atomic.Uint64
 	configUpdates                            atomic.Uint64
+
+	// For metrics: UE contexts in 5GMM-REGISTERED and in CM-CONNECTED
+	// (kept by setState, openConn and dropConn), REGISTRATION REJECTs by
+	// 5GMM cause, and authentications by [eap][success].
+	registered, connected atomic.Int64
+	rejectCauses          [256]atomic.Uint64
+	auths                 [2][2]atomic.Uint64
+}
+
+// UECounts is the number of UE contexts in 5GMM-REGISTERED and of those
+// with a UE-associated N2 connection (CM-CONNECTED).
+func (a *AMF) UECounts() (registered, connected int) {
+	return int(a.stats.registered.Load()), int(a.stats.connected.Load())
+}
+
+// RANCounts is the number of N2 associations and of those on which NG
+// Setup succeeded (gNBs).
+func (a *AMF) RANCounts() (associations, gnbs int) {
+	a.rans.Range(func(k, _ any) bool {
+		associations++
+		if k.(*ranNode).setUp.Load() {
+			gnbs++
+		}
+		return true
+	})
+	return associations, gnbs
+}
+
+// RegistrationRejects calls f for each 5GMM cause REGISTRATION REJECT was
+// sent with, and how many times.
+func (a *AMF) RegistrationRejects(f func(cause uint8, n uint64)) {
+	for c := range a.stats.rejectCauses {
+		if n := a.stats.rejectCauses[c].Load(); n != 0 {
+			f(uint8(c), n)
+		}
+	}
+}
+
+// Authentications calls f for each method ("5g_aka", "eap_aka_prime") and
+// outcome with the number of authentications that ended so.
+func (a *AMF) Authentications(f func(method string, success bool, n uint64)) {
+	for i, m := range [2]string{"5g_aka", "eap_aka_prime"} {
+		f(m, true, a.stats.auths[i][1].Load())
+		f(m, false, a.stats.auths[i][0].Load())
+	}
 }
 
 // Stats is a snapshot of the AMF's counters.
@@ -179,6 +233,14 @@ type Stats struct {
 	// REJECT sent; ConfigurationUpdates counts CONFIGURATION UPDATE
 	// COMPLETE received.
 	ServiceAccepts, ServiceRejects, ConfigurationUpdates uint64
+	// CongestionRejects counts REGISTRATION REJECT and SERVICE REJECT
+	// with #22 "congestion" (also in RegistrationRejects or
+	// ServiceRejects); N2QueueFull counts UE-associated NGAP PDUs a full
+	// worker queue could not take (overload.go, n2overload.go).
+	CongestionRejects, N2QueueFull uint64
+	// SBIInFlight and Authenticating are the home network calls in flight
+	// and the UEs in a registration's home network part, now.
+	SBIInFlight, Authenticating int64
 }
 
 // Stats returns the current counters.
@@ -193,6 +255,8 @@ func (a *AMF) Stats() Stats {
 		ErrorIndicationsSent: c.errorIndicationsSent.Load(), UEsReleased: c.uesReleased.Load(),
 		ServiceAccepts: c.serviceAccepts.Load(), ServiceRejects: c.serviceRejects.Load(),
 		ConfigurationUpdates: c.configUpdates.Load(),
+		CongestionRejects:    a.overload.congestionRejects.Load(), N2QueueFull: a.overload.queueFull.Load(),
+		SBIInFlight: a.overload.sbi.n.Load(), Authenticating: a.overload.auth.n.Load(),
 	}
 }
 

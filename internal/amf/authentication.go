@@ -26,9 +26,16 @@ func abba() []byte { return []byte{0x00, 0x00} }
 // or SUPI (Nausf_UEAuthentication_Authenticate); resync carries RAND and
 // AUTS after a synchronisation failure.
 //
-// Spec: TS 33.501 §6.1.2, §6.1.3.3.2; TS 24.501 §5.4.1.1
+// A UE starts authentication only with a place in the home network part
+// of registrations (admit); without one it is turned away with #22.
+//
+// Spec: TS 33.501 §6.1.2, §6.1.3.3.2; TS 24.501 §5.4.1.1, §5.3.9, §5.5.1.2.5
 func (s *shard) startAuthentication(u *ue, supiOrSuci string, resync *models.Udm_UEAU_ResynchronizationInfo) {
 	u.proc = procAuthVector
+	if !s.admit(u) {
+		s.congestionReject(u, fmt.Errorf("%w: %d UEs in authentication", errCongested, s.a.overload.auth.max))
+		return
+	}
 	info := models.Ausf_UEAU_AuthenticationInfo{SupiOrSuci: supiOrSuci, ServingNetworkName: s.a.snn,
 		ResynchronizationInfo: resync}
 	s.call(u, procAuthVector, s.a.cfg.SBITimeout, func(ctx context.Context) (any, error) {
@@ -40,9 +47,16 @@ func (s *shard) startAuthentication(u *ue, supiOrSuci string, resync *models.Udm
 // REQUEST: RAND and AUTN for 5G-AKA, the EAP-Request for EAP-AKA'. An
 // identity the home network does not accept is rejected with #3.
 //
-// Spec: TS 24.501 §5.4.1.3.2, §5.4.1.2.2.1, Annex A (#3 "Illegal UE");
-// TS 33.501 §6.1.3.2.0 steps 5-6
+// A call that failed from overload gets #22 with T3346 (congestionReject);
+// any other failure keeps causeForAuthError's cause (#111 for a fault).
+//
+// Spec: TS 24.501 §5.4.1.3.2, §5.4.1.2.2.1, Annex A (#3 "Illegal UE"),
+// §5.3.9; TS 33.501 §6.1.3.2.0 steps 5-6
 func (s *shard) onAuthVector(u *ue, res any, err error) {
+	if overloaded(err) {
+		s.congestionReject(u, err)
+		return
+	}
 	if err != nil {
 		s.a.log.Info("authentication refused by the home network", append(u.logAttrs(), "err", err)...)
 		s.rejectRegistration(u, causeForAuthError(err))
@@ -100,6 +114,7 @@ func (s *shard) nextNgKSI(u *ue) uint8 {
 // causeForAuthError maps a Nausf_UEAuthentication error to the 5GMM cause:
 // an identity the home network cannot resolve or does not accept is "Illegal
 // UE" (Annex A: "an identity of the UE is not acceptable to the network").
+// Overload (NF_CONGESTION, timeouts) never gets here: see overloaded.
 //
 // Spec: TS 24.501 Annex A, §5.5.1.2.5; TS 29.509 §6.1.7.3
 func causeForAuthError(err error) uint8 {
@@ -109,8 +124,6 @@ func causeForAuthError(err error) uint8 {
 		return n1.CauseIllegalUE
 	case problem.ServingNetworkNotAuthorized:
 		return n1.CausePLMNNotAllowed
-	case problem.NFCongestion:
-		return n1.CauseCongestion
 	}
 	return n1.CauseProtocolErrorUnspecified
 }
@@ -226,8 +239,17 @@ func ptr[T any](v T) *T { return &v }
 // onAuthResult handles the AUSF's verdict: on success the SEAF derives KAMF
 // from KSEAF and starts the security mode control procedure.
 //
-// Spec: TS 33.501 §6.1.3.2.0 step 12, §6.1.3.1 steps 9-10, §A.7
+// A confirmation that failed from overload says nothing about the UE: the
+// registration is turned away with #22 (congestionReject), not with
+// AUTHENTICATION REJECT, which would make the UE treat its USIM as invalid.
+//
+// Spec: TS 33.501 §6.1.3.2.0 step 12, §6.1.3.1 steps 9-10, §A.7;
+// TS 24.501 §5.3.9
 func (s *shard) onAuthResult(u *ue, res any, err error) {
+	if overloaded(err) {
+		s.congestionReject(u, err)
+		return
+	}
 	if err != nil {
 		s.a.log.Warn("authentication confirmation", append(u.logAttrs(), "err", err)...)
 		s.authenticationReject(u, nil)
@@ -276,6 +298,7 @@ func (s *shard) onAuthResult(u *ue, res any, err error) {
 		s.authenticationReject(u, nil)
 		return
 	}
+	s.a.stats.auths[b2i(u.sec.auth.eap)][1].Add(1)
 	s.claimSUPI(u, supi)
 	u.sec.kamf = kamf
 	s.startSecurityMode(u, eap)
@@ -331,7 +354,15 @@ func (s *shard) onAuthenticationFailure(u *ue, m *nasMessage.AuthenticationFailu
 // Spec: TS 24.501 §5.4.1.3.5, §5.4.1.2.2.5
 func (s *shard) authenticationReject(u *ue, eap []byte) {
 	s.a.stats.authRejects.Add(1)
+	s.a.stats.auths[b2i(u.sec.auth.eap)][0].Add(1)
 	s.a.log.Info("authentication rejected", u.logAttrs()...)
 	s.sendNAS(u, authenticationReject(eap))
 	s.discard(u, n2.CauseAuthenticationFailure)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

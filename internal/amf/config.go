@@ -68,6 +68,32 @@ type Config struct {
 	Workers int
 	// QueueLength is each worker's event queue length; default 1024.
 	QueueLength int
+
+	// Overload controls general NAS level mobility management congestion
+	// control (overload.go).
+	Overload OverloadConfig
+}
+
+// OverloadConfig bounds the work the AMF takes on and the back-off it
+// gives the UEs it turns away.
+//
+// Spec: TS 24.501 §5.3.9, §5.5.1.2.5, §5.6.1.5
+type OverloadConfig struct {
+	// MaxSBIInFlight bounds the calls to the AUSF and UDM in flight at
+	// once; 0 (default) means 256 per worker. A call beyond it is not
+	// made: its registration is rejected with #22 "congestion".
+	MaxSBIInFlight int
+	// MaxAuthenticating bounds the UEs at once in the home network part of
+	// a registration (authentication and the subscription fetch that
+	// follows); 0 (default) means 128 per worker; at most MaxSBIInFlight.
+	// Each such UE has one call in flight at a time, so the UEs admitted
+	// finish while the rest are turned away at the door.
+	MaxAuthenticating int
+	// T3346Min and T3346Max are the range the back-off timer T3346 given
+	// with #22 is drawn from, uniformly, so that the UEs turned away do not
+	// come back together (§5.3.9). Defaults 5 and 15 minutes; the
+	// GPRS timer 2 IE holds up to 186 minutes (31 decihours).
+	T3346Min, T3346Max time.Duration
 }
 
 // N2Config is the NGAP listener: address, transport and SCTP tuning.
@@ -109,6 +135,9 @@ func Defaults() Config {
 		N2:                 N2Config{Address: ":38412", Transport: sctp.TransportAuto},
 		Workers:            4 * runtime.GOMAXPROCS(0),
 		QueueLength:        1024,
+		// The bounds are left 0 here so that they follow Workers when a
+		// caller changes it (withDefaults).
+		Overload: OverloadConfig{T3346Min: 5 * time.Minute, T3346Max: 15 * time.Minute},
 	}
 }
 
@@ -169,6 +198,16 @@ func (c Config) withDefaults() Config {
 	}
 	if c.QueueLength == 0 {
 		c.QueueLength = d.QueueLength
+	}
+	o := &c.Overload
+	if o.MaxSBIInFlight == 0 {
+		o.MaxSBIInFlight = 256 * c.Workers
+	}
+	if o.MaxAuthenticating == 0 {
+		o.MaxAuthenticating = min(128*c.Workers, o.MaxSBIInFlight)
+	}
+	if o.T3346Min == 0 && o.T3346Max == 0 {
+		o.T3346Min, o.T3346Max = d.Overload.T3346Min, d.Overload.T3346Max
 	}
 	return c
 }
@@ -247,6 +286,19 @@ func (c Config) Validate() error {
 	}
 	if c.QueueLength < 1 {
 		bad("queue_length", "must be at least 1")
+	}
+	o := c.Overload // 0: derived from Workers (withDefaults)
+	if o.MaxSBIInFlight < 0 {
+		bad("overload.max_sbi_in_flight", "negative")
+	}
+	if o.MaxAuthenticating < 0 || o.MaxSBIInFlight > 0 && o.MaxAuthenticating > o.MaxSBIInFlight {
+		bad("overload.max_authenticating", "%d: want 1 to overload.max_sbi_in_flight (%d)", o.MaxAuthenticating, o.MaxSBIInFlight)
+	}
+	if o.T3346Min < 2*time.Second || o.T3346Max < o.T3346Min || o.T3346Max > maxGPRSTimer2 {
+		bad("overload.t3346", "range %v to %v: want 2s <= min <= max <= %v (GPRS timer 2, TS 24.008 §10.5.7.4)",
+			o.T3346Min, o.T3346Max, maxGPRSTimer2)
+	} else if _, _, _, ok := gprsTimer2Range(o.T3346Min, o.T3346Max); !ok {
+		bad("overload.t3346", "no GPRS timer 2 value lies in %v to %v", o.T3346Min, o.T3346Max)
 	}
 	return errors.Join(errs...)
 }

@@ -28,7 +28,7 @@ func (s *shard) onDeregistrationRequest(u *ue, m *nasMessage.DeregistrationReque
 		s.sendNAS(u, deregistrationAccept())
 	}
 	s.forget(u)
-	u.state = gmmDeregistered
+	s.setState(u, gmmDeregistered)
 	u.proc = procNone
 	s.releaseConn(u, n2.CauseDeregister)
 }

@@ -79,6 +79,22 @@
 // of the initial registration is kept), NAS message containers in
 // integrity protected initial messages, PDU sessions.
 //
+// # Overload
+//
+// General NAS level mobility management congestion control (overload.go,
+// n2overload.go; TS 24.501 §5.3.9): calls to the AUSF and UDM in flight
+// and UEs in a registration's home network part are bounded
+// (Config.Overload); a registration beyond the bounds, or whose home
+// network call fails from overload (503 NF_CONGESTION, 504, no answer
+// within SBITimeout), gets REGISTRATION REJECT #22 with a T3346 drawn at
+// random from a configured range. Other home network failures keep their
+// causes (#111 for a fault, #3 or #7 for a refusal). An N2 reader never
+// waits on a full worker queue: an INITIAL UE MESSAGE it cannot queue is
+// answered, without a context, with REGISTRATION REJECT or SERVICE REJECT
+// #22 and T3346; other PDUs are dropped and counted. Not yet: NGAP
+// Overload Start towards gNBs (TS 38.413 §8.7.6), and an adaptive bound
+// (the bounds are fixed numbers per worker).
+//
 // # NAS encoding
 //
 // The downlink messages are encoded here, directly from TS 24.501 §8.2

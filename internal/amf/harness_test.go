@@ -63,6 +63,13 @@ func testLog() *slog.Logger {
 // configuration.
 func newNet(t testing.TB, edit func(*amf.Config)) *testNet {
 	t.Helper()
+	return newNetWrapped(t, edit, nil)
+}
+
+// newNetWrapped is newNet with the AUSF and UDM the AMF sees passed
+// through wrap (to add latency or faults).
+func newNetWrapped(t testing.TB, edit func(*amf.Config), wrap func(amf.AUSF, amf.UDM) (amf.AUSF, amf.UDM)) *testNet {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "go5g.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +112,12 @@ func newNet(t testing.TB, edit func(*amf.Config)) *testNet {
 	if edit != nil {
 		edit(&acfg)
 	}
-	n.amf, err = amf.New(acfg, amf.Deps{AUSF: au, UDM: d, Log: testLog(), N2Listener: l})
+	var aa amf.AUSF = au
+	var ad amf.UDM = d
+	if wrap != nil {
+		aa, ad = wrap(aa, ad)
+	}
+	n.amf, err = amf.New(acfg, amf.Deps{AUSF: aa, UDM: ad, Log: testLog(), N2Listener: l})
 	if err != nil {
 		t.Fatal(err)
 	}

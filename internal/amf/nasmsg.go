@@ -74,6 +74,17 @@ func registrationReject(cause uint8) []byte {
 	return append(gmm(n1.MsgRegistrationReject, 1), cause)
 }
 
+// registrationRejectT3346 builds REGISTRATION REJECT with the T3346 value
+// IE (IEI 0x5F, GPRS timer 2, TLV), for #22 "congestion".
+// Spec: TS 24.501 §8.2.9, §8.2.9.2; TS 24.008 §10.5.7.4
+func registrationRejectT3346(cause, t3346 byte) []byte {
+	return append(gmm(n1.MsgRegistrationReject, 4), cause, ieiT3346, 1, t3346)
+}
+
+// ieiT3346 is the IEI of the T3346 value IE in REGISTRATION REJECT and
+// SERVICE REJECT. Spec: TS 24.501 Table 8.2.9.1.1, Table 8.2.18.1.1
+const ieiT3346 = 0x5f
+
 // registrationAccept holds the contents of REGISTRATION ACCEPT.
 type registrationAccept struct {
 	plmn    n2.PLMN
@@ -122,6 +133,13 @@ func status(cause uint8) []byte { return append(gmm(n1.MsgStatus, 1), cause) }
 
 // serviceReject builds SERVICE REJECT. Spec: TS 24.501 §8.2.18
 func serviceReject(cause uint8) []byte { return append(gmm(n1.MsgServiceReject, 1), cause) }
+
+// serviceRejectT3346 builds SERVICE REJECT with the T3346 value IE (after
+// the absent PDU session status IE), for #22 "congestion".
+// Spec: TS 24.501 §8.2.18, §8.2.18.3
+func serviceRejectT3346(cause, t3346 byte) []byte {
+	return append(gmm(n1.MsgServiceReject, 4), cause, ieiT3346, 1, t3346)
+}
 
 // serviceAccept builds SERVICE ACCEPT, without optional IEs: this AMF has
 // no PDU sessions to report yet. Spec: TS 24.501 §8.2.17

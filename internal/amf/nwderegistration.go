@@ -28,7 +28,8 @@ func (s *shard) startNetworkDeregistration(u *ue, reregister bool, cause uint8) 
 		return nil
 	}
 	msg := deregistrationRequestNW(reregister, cause)
-	u.state, u.proc = gmmDeregisteredInitiated, procDeregistration
+	s.setState(u, gmmDeregisteredInitiated)
+	u.proc = procDeregistration
 	s.a.log.Info("network deregistration", append(u.logAttrs(), "reregister", reregister, "cause", cause)...)
 	s.sendNAS(u, msg)
 	s.startTimer(u, t3522, msg, false)
@@ -53,7 +54,8 @@ func (s *shard) onDeregistrationAcceptNW(u *ue) {
 func (s *shard) deregistered(u *ue) {
 	s.udmDeregister(u)
 	s.forget(u)
-	u.state, u.proc = gmmDeregistered, procNone
+	s.setState(u, gmmDeregistered)
+	u.proc = procNone
 	u.timer.stop()
 	s.releaseConn(u, n2.CauseDeregister)
 }

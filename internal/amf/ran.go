@@ -113,7 +113,9 @@ func (a *AMF) onPDU(ctx context.Context, r *ranNode, m sctp.Message) {
 			a.sendErrorIndication(ctx, r, m.Stream, n2.UEIDs{RAN: pdu.IDs.RAN, HasRAN: pdu.IDs.HasRAN}, semanticCause(err))
 			return
 		}
-		a.shardForInitialUE(msg).post(ctx, initialUE{ran: r, msg: msg})
+		if !a.shardForInitialUE(msg).tryPost(initialUE{ran: r, msg: msg}) {
+			a.refuseInitialUE(ctx, r, msg)
+		}
 	case pdu.Procedure == n2.ProcErrorIndication:
 		a.onErrorIndication(r, pdu)
 	case pdu.Procedure == n2.ProcNGReset && pdu.Type == n2.InitiatingMessage:
@@ -123,8 +125,17 @@ func (a *AMF) onPDU(ctx context.Context, r *ranNode, m sctp.Message) {
 		case r.resetAck <- pdu:
 		default:
 		}
+	case pdu.IDs.HasAMF && refusedID(pdu.IDs.AMF):
+		// An AMF UE NGAP ID of a connection refused for overload
+		// (n2overload.go): the gNB's UE CONTEXT RELEASE COMPLETE ends it;
+		// nothing else is expected on it, and no context exists (§10.6).
+		if pdu.Procedure != n2.ProcUEContextRelease || pdu.Type != n2.SuccessfulOutcome {
+			a.sendErrorIndication(ctx, r, m.Stream, pdu.IDs, n2.CauseUnknownLocalUENGAPID)
+		}
 	case pdu.IDs.HasAMF:
-		a.shardOf(pdu.IDs.AMF).post(ctx, uePDU{ran: r, pdu: pdu})
+		if !a.shardOf(pdu.IDs.AMF).tryPost(uePDU{ran: r, pdu: pdu}) {
+			a.queueFull(r, pdu)
+		}
 	case pdu.IDs.HasRAN:
 		// UE-associated, but without the AMF's ID: the AMF cannot find the
 		// UE context (TS 38.413 §10.6).
@@ -173,8 +184,10 @@ func (a *AMF) onBadPDU(ctx context.Context, r *ranNode, err error) {
 			return
 		}
 	}
-	if pe.IDs.HasAMF && r.setUp.Load() {
-		a.shardOf(pe.IDs.AMF).post(ctx, badUEPDU{ran: r, err: err})
+	if pe.IDs.HasAMF && r.setUp.Load() && !refusedID(pe.IDs.AMF) {
+		if !a.shardOf(pe.IDs.AMF).tryPost(badUEPDU{ran: r, err: err}) {
+			a.overload.queueFull.Add(1)
+		}
 		return
 	}
 	a.reportProtocolError(ctx, r, 0, err, n2.UEIDs{})

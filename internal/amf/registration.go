@@ -147,7 +147,7 @@ func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, 
 	u.timer.stop()
 	u.regReq = req
 	u.started = time.Now()
-	u.state = gmmCommonProcedureInitiated
+	s.setState(u, gmmCommonProcedureInitiated)
 	u.sec.caps = *req.caps
 	u.sec.secured = false
 	if req.suci != "" {
@@ -201,8 +201,16 @@ func (s *shard) afterSecurityMode(u *ue) {
 // REGISTRATION ACCEPT with a new 5G-GUTI, inside INITIAL CONTEXT SETUP
 // REQUEST when the gNB has no context for the UE yet.
 //
-// Spec: TS 24.501 §5.5.1.2.4; TS 23.502 §4.2.2.2.2 step 21; TS 23.501 §5.15.5.2.1
+// The UE gives back its place in the home network part (leaveHome); a
+// fetch that failed from overload turns it away with #22.
+//
+// Spec: TS 24.501 §5.5.1.2.4, §5.3.9; TS 23.502 §4.2.2.2.2 step 21; TS 23.501 §5.15.5.2.1
 func (s *shard) onSubscription(u *ue, res any, err error) {
+	s.leaveHome(u)
+	if overloaded(err) {
+		s.congestionReject(u, err)
+		return
+	}
 	if err != nil {
 		s.a.log.Warn("subscription", append(u.logAttrs(), "err", err)...)
 		switch {
@@ -291,11 +299,14 @@ func (s *shard) onRegistrationComplete(u *ue) {
 func (s *shard) registrationCompleted(u *ue, confirmed bool) {
 	u.timer.stop()
 	u.proc = procNone
-	u.state = gmmRegistered
+	s.setState(u, gmmRegistered)
 	req := u.regReq
 	u.regReq = nil
 	if confirmed {
 		s.a.stats.registrations.Add(1)
+		if l := s.a.deps.Latency; l != nil {
+			l.Observe("registration", time.Since(u.started).Seconds())
+		}
 		s.dropOldTMSI(u) // §5.5.1.3.4: the old 5G-GUTI is now invalid
 	}
 	s.a.log.Info("UE registered", append(u.logAttrs(), "tmsi", u.sub.tmsi, "confirmed", confirmed,
@@ -311,6 +322,7 @@ func (s *shard) registrationCompleted(u *ue, confirmed bool) {
 // Spec: TS 24.501 §5.5.1.2.5
 func (s *shard) rejectRegistration(u *ue, cause uint8) {
 	s.a.stats.registrationRejects.Add(1)
+	s.a.stats.rejectCauses[cause].Add(1)
 	s.a.log.Info("registration rejected", append(u.logAttrs(), "cause", cause)...)
 	s.sendNAS(u, registrationReject(cause))
 	s.discard(u, n2.CauseUnspecifiedNAS)

@@ -49,7 +49,7 @@ func (s *shard) onUEContextReleaseRequest(u *ue, pdu n2.PDU) {
 	s.a.log.Info("UE CONTEXT RELEASE REQUEST", append(u.logAttrs(), "cause", cause.String())...)
 	if u.state != gmmRegistered {
 		s.forget(u)
-		u.state = gmmDeregistered
+		s.setState(u, gmmDeregistered)
 	}
 	s.releaseConn(u, cause)
 }
@@ -85,12 +85,14 @@ func (s *shard) dropConn(u *ue) {
 	}
 	u.timer.stop()
 	delete(s.byID, c.amfID)
+	s.a.stats.connected.Add(-1)
 	u.conn = nil
 	s.a.stats.uesReleased.Add(1)
 }
 
 // forget removes the UE from the lookups by SUPI and 5G-TMSI.
 func (s *shard) forget(u *ue) {
+	s.leaveHome(u)
 	s.smForget(u)
 	if supi := u.sub.supi; supi != "" && s.bySUPI[supi] == u {
 		delete(s.bySUPI, supi)
@@ -106,7 +108,8 @@ func (s *shard) forget(u *ue) {
 // if connected, its N2 connection (released with cause).
 func (s *shard) discard(u *ue, cause n2.Cause) {
 	s.forget(u)
-	u.state, u.proc = gmmDeregistered, procNone
+	s.setState(u, gmmDeregistered)
+	u.proc = procNone
 	u.timer.stop()
 	s.releaseConn(u, cause)
 }

@@ -48,6 +48,7 @@ func (s *shard) openConn(u *ue, ev initialUE) {
 	u.conn = &ueConn{ran: ev.ran, amfID: s.newID(), ranID: m.RANUENGAPID}
 	u.loc = ueLocation{tai: m.Location.TAI, cgi: m.Location.CGI, seen: time.Now()}
 	s.byID[u.conn.amfID] = u
+	s.a.stats.connected.Add(1)
 }
 
 // knownUE is the context named by the 5G-S-TMSI of an initial message.

@@ -21,6 +21,9 @@ type ue struct {
 	proc  procedure // what the AMF waits for from the UE
 	timer nasTimer  // the one NAS retransmission timer running, if any
 	calls uint64    // home network calls made; only the latest one's answer counts
+	// admitted: the UE holds a place in the home network part of a
+	// registration (overload.go admit), given back by leaveHome.
+	admitted bool
 
 	// regReq is the last accepted REGISTRATION REQUEST (the full one from
 	// the NAS message container of SECURITY MODE COMPLETE when there was
@@ -113,6 +116,18 @@ type ueLocation struct {
 	tai  n2.TAI
 	cgi  n2.NRCGI
 	seen time.Time
+}
+
+// setState moves u to st, keeping the count of registered UEs.
+func (s *shard) setState(u *ue, st gmmState) {
+	if (u.state == gmmRegistered) != (st == gmmRegistered) {
+		if st == gmmRegistered {
+			s.a.stats.registered.Add(1)
+		} else {
+			s.a.stats.registered.Add(-1)
+		}
+	}
+	u.state = st
 }
 
 // gmmState is the AMF's 5GMM state of the UE. Spec: TS 24.501 §5.1.3.4

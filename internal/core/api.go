@@ -8,15 +8,17 @@ import (
 	"net/http"
 	"time"
 
+	"go5g/internal/amf"
 	"go5g/internal/api"
 	"go5g/internal/console"
+	"go5g/internal/metrics"
 	"go5g/internal/store"
 )
 
 // startAPI serves the REST API on cfg.API.Address (unless it is empty) and
 // creates the first admin, whose password goes to Notices once. The
 // returned func stops the server.
-func (c *Core) startAPI(ctx context.Context, st store.Store) (stop func(), err error) {
+func (c *Core) startAPI(ctx context.Context, st store.Store, m *metrics.Registry) (stop func(), err error) {
 	if c.cfg.API.Address == "" {
 		return func() {}, nil
 	}
@@ -43,6 +45,7 @@ func (c *Core) startAPI(ctx context.Context, st store.Store) (stop func(), err e
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", a)
+	mux.Handle("/metrics", metrics.Handler(m, c.cfg.Metrics.Token))
 	mux.Handle("/", console.Handler())
 	srv := &http.Server{
 		Handler:           mux,
@@ -73,4 +76,18 @@ func apiURL(addr net.Addr) string {
 		return "off"
 	}
 	return "http://" + addr.String()
+}
+
+// addMetrics registers the running NFs' collectors.
+func (c *Core) addMetrics(m *metrics.Registry, a *amf.AMF, sess *sessionNFs) error {
+	if err := m.AddAMF(a); err != nil {
+		return err
+	}
+	if err := m.AddSMF(sess.smf); err != nil {
+		return err
+	}
+	if sess.upf != nil {
+		return m.AddUPF("upf", sess.upf)
+	}
+	return nil
 }

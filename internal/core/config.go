@@ -34,6 +34,16 @@ type Config struct {
 	SMF   SMFConfig `yaml:"smf"`
 	UPF   UPFConfig `yaml:"upf"`
 	API   APIConfig `yaml:"api"`
+	// Metrics is the Prometheus endpoint, /metrics on the API's address.
+	Metrics MetricsConfig `yaml:"metrics"`
+}
+
+// MetricsConfig protects /metrics: Prometheus sends the token as
+// "Authorization: Bearer <token>". Empty leaves it open to whoever reaches
+// the API address; the metrics name no subscriber but show load and
+// failure rates.
+type MetricsConfig struct {
+	Token string `yaml:"token"`
 }
 
 // APIConfig is the operator's REST API (/api/v1) over HTTP. It listens on

@@ -17,6 +17,7 @@ import (
 	"github.com/free5gc/openapi/models"
 
 	"go5g/internal/amf"
+	"go5g/internal/metrics"
 	"go5g/internal/ausf"
 	"go5g/internal/sctp"
 	"go5g/internal/smf"
@@ -170,13 +171,18 @@ func (c *Core) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	a, err := amf.New(c.amf, amf.Deps{AUSF: au, UDM: d, SMF: sess.smf, Log: c.log, N2Listener: l})
+	m := metrics.New()
+	a, err := amf.New(c.amf, amf.Deps{AUSF: au, UDM: d, SMF: sess.smf, Log: c.log, N2Listener: l, Latency: m.Latency})
 	if err != nil {
 		l.Close()
 		return err
 	}
 	notify.amf.Store(a)
 	sess.smf.SetAMF(a)
+	if err := c.addMetrics(m, a, sess); err != nil {
+		l.Close()
+		return err
+	}
 
 	keys, err := st.HomeNetworkKeys(ctx)
 	if err != nil {
@@ -184,7 +190,7 @@ func (c *Core) Run(ctx context.Context) (err error) {
 		return fmt.Errorf("read home network keys: %w", err)
 	}
 	c.n2Addr, c.transport, c.running, c.store = l.Addr(), t, a, st
-	stopAPI, err := c.startAPI(ctx, st)
+	stopAPI, err := c.startAPI(ctx, st, m)
 	if err != nil {
 		l.Close()
 		return err

@@ -142,6 +142,9 @@ func (n *Node) Device() string { return n.dev.Name() }
 // Stats sums the packet counters of every worker.
 func (n *Node) Stats() upf.Snapshot { return n.upf.Stats() }
 
+// Sessions is the number of PFCP sessions installed.
+func (n *Node) Sessions() int { return n.upf.Sessions() }
+
 // Run serves N4, N3 and N6 until ctx is done, then closes everything: the
 // N4 node (no more requests), the N3 sockets, and the TUN (the kernel
 // removes it with its routes). It may be called once.
