@@ -32,6 +32,15 @@ optionally deregisters it, and prints a row per UE (for more than 50 UEs
 a summary and the failed rows; --table full for all). Exit status 0 when
 every UE succeeded, 1 when any failed.
 
+With --pdu-session each UE then establishes a PDU session (--dnn,
+--pdu-type) and the table shows its address. --tun (as root) also gives
+each session a TUN device, pdu1, in a network namespace go5g-ue-<n>, and
+keeps the UEs up until Ctrl-C (then switches them off), so that any
+program can use the session:
+  ip netns exec go5g-ue-1 ping -c 3 <an address on the data network>
+The gNBs' GTP-U then runs on --n3 port 2152, which must be free there
+(a UPF on the same host binds its own N3 address: give the gNB another).
+
 Load mode (--rate R) starts registrations at R per second, evenly spaced,
 for --ues registrations or for --duration (reusing the SUPIs), prints
 progress each second on stderr and then the achieved rate and latency
@@ -52,6 +61,10 @@ type simFlags struct {
 	deregister, switchOff, verbose                                     bool
 	rate                                                               float64
 	duration, timeout, connectTimeout                                  time.Duration
+
+	// PDU sessions and the user plane (simsession.go).
+	pduSession, tun           bool
+	dnn, pduType, n3, ueNetns string
 }
 
 func (f *simFlags) register(fs *flag.FlagSet) {
@@ -82,6 +95,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", 0, "T3510/T3521: how long a UE waits for the network (default 15s)")
 	fs.StringVar(&f.table, "table", "auto", "scenario table: auto (all rows up to 50 UEs, else failed rows), full or failed")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: debug logs of the gNBs and UEs on stderr")
+	f.registerSession(fs)
 }
 
 // runSim is `go5g sim`.
@@ -103,6 +117,10 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	if f.rate < 0 || (f.duration != 0 && f.rate == 0) || f.duration < 0 {
 		return fmt.Errorf("%w: load mode needs a positive --rate (--duration only applies with --rate)", errUsage)
 	}
+	sess, err := f.sessionOptions(&cfg, dereg)
+	if err != nil {
+		return err
+	}
 	fl, err := fleet.Connect(ctx, cfg)
 	if err != nil {
 		return connectError(err, &f)
@@ -111,7 +129,7 @@ func runSim(ctx context.Context, e *env, args []string) error {
 	if f.rate > 0 {
 		return simLoad(ctx, e, fl, &f, dereg)
 	}
-	return simScenario(ctx, e, fl, &f, dereg)
+	return simScenario(ctx, e, fl, &f, dereg, sess)
 }
 
 // config turns the flags into the fleet's configuration.
@@ -261,8 +279,8 @@ func connectError(err error, f *simFlags) error {
 	return fmt.Errorf("%v\nno N2 association with the AMF at %s: is `go5g core` running? %s", err, f.amf, hint)
 }
 
-func simScenario(ctx context.Context, e *env, fl *fleet.Fleet, f *simFlags, dereg fleet.Deregistration) error {
-	rep, err := fl.Scenario(ctx, fleet.ScenarioOptions{Deregistration: dereg})
+func simScenario(ctx context.Context, e *env, fl *fleet.Fleet, f *simFlags, dereg fleet.Deregistration, sess *fleet.SessionOptions) error {
+	rep, err := fl.Scenario(ctx, fleet.ScenarioOptions{Deregistration: dereg, Session: sess})
 	all := f.table == "full" || (f.table == "auto" && len(rep.UEs) <= 50)
 	printScenario(e.stdout, rep, all, dereg)
 	switch {
@@ -270,6 +288,9 @@ func simScenario(ctx context.Context, e *env, fl *fleet.Fleet, f *simFlags, dere
 		return fmt.Errorf("interrupted: %d of %d UEs did not finish", rep.Failed, len(rep.UEs))
 	case !rep.AllOK():
 		return fmt.Errorf("%d of %d UEs failed", rep.Failed, len(rep.UEs))
+	}
+	if sess != nil && sess.TUN {
+		holdTUNs(ctx, e, rep)
 	}
 	return nil
 }
@@ -284,7 +305,7 @@ func printScenario(w io.Writer, rep *fleet.ScenarioReport, all bool, dereg fleet
 			continue
 		}
 		if rows == 0 {
-			fmt.Fprintln(tw, "SUPI\tGNB\tRESULT\t5G-GUTI\tLATENCY\tREASON")
+			fmt.Fprintln(tw, "SUPI\tGNB\tRESULT\t5G-GUTI\tLATENCY\t"+sessionHeader(rep)+"REASON")
 		}
 		rows++
 		res, guti := "ok", r.GUTI
@@ -294,7 +315,7 @@ func printScenario(w io.Writer, rep *fleet.ScenarioReport, all bool, dereg fleet
 		if guti == "" {
 			guti = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.SUPI, r.GNB, res, guti, ms(r.Latency), r.Reason)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\n", r.SUPI, r.GNB, res, guti, ms(r.Latency), sessionCells(rep, r), r.Reason)
 	}
 	tw.Flush()
 	if rows > 0 {

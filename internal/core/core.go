@@ -17,8 +17,8 @@ import (
 	"github.com/free5gc/openapi/models"
 
 	"go5g/internal/amf"
-	"go5g/internal/metrics"
 	"go5g/internal/ausf"
+	"go5g/internal/metrics"
 	"go5g/internal/sctp"
 	"go5g/internal/smf"
 	"go5g/internal/store"

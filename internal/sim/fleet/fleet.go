@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -65,6 +66,11 @@ type Config struct {
 	// default 10 s.
 	ConnectTimeout time.Duration
 
+	// UserPlane starts each gNB's N3 (GTP-U) on N3Addr, the next gNB on
+	// the next address; an invalid N3Addr leaves each gNB its default.
+	UserPlane bool
+	N3Addr    netip.Addr
+
 	Log *slog.Logger
 }
 
@@ -75,6 +81,7 @@ type Fleet struct {
 	width int    // digits of the MSIN
 	gnbs  []*gnb.GNB
 	log   *slog.Logger
+	held  held // UEs kept up with their TUNs (session.go)
 }
 
 // ErrConfig marks a configuration mistake (as opposed to a network failure).
@@ -143,9 +150,16 @@ func Connect(ctx context.Context, cfg Config) (*Fleet, error) {
 	f := &Fleet{cfg: cfg, msin: msin, width: width, log: cfg.Log}
 	for i := range cfg.GNBs {
 		id := cfg.FirstGNBID + uint32(i)
+		n3 := cfg.N3Addr
+		for range i {
+			if n3.IsValid() {
+				n3 = n3.Next()
+			}
+		}
 		cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 		g, err := gnb.Connect(cctx, gnb.Config{
-			AMF: cfg.AMF, Transport: cfg.Transport, SCTP: cfg.SCTP,
+			N3Addr: n3,
+			AMF:    cfg.AMF, Transport: cfg.Transport, SCTP: cfg.SCTP,
 			ID:   n2.GlobalGNBID{PLMN: cfg.PLMN, ID: id, IDLength: 22},
 			Name: fmt.Sprintf("%s-%d", cfg.GNBName, id), PLMN: cfg.PLMN, TAC: cfg.TAC,
 			Slices: cfg.Slices, CellID: uint64(id) << 14, Log: cfg.Log,
@@ -160,6 +174,12 @@ func Connect(ctx context.Context, cfg Config) (*Fleet, error) {
 			return nil, fmt.Errorf("gNB %d of %d: %w", i+1, cfg.GNBs, err)
 		}
 		f.gnbs = append(f.gnbs, g)
+		if cfg.UserPlane {
+			if err := g.StartUserPlane(nil); err != nil {
+				f.Close(context.WithoutCancel(ctx))
+				return nil, fmt.Errorf("gNB %d of %d: %w", i+1, cfg.GNBs, err)
+			}
+		}
 	}
 	return f, nil
 }
@@ -167,14 +187,16 @@ func Connect(ctx context.Context, cfg Config) (*Fleet, error) {
 // closeTimeout bounds the graceful SCTP shutdown of each gNB in Close.
 const closeTimeout = 3 * time.Second
 
-// Close shuts every gNB's association down gracefully (SCTP SHUTDOWN),
-// each within a few seconds even when ctx has no deadline; those that do
-// not answer in time are aborted.
+// Close switches off the UEs kept up with TUNs (session.go), then shuts
+// every gNB's association down gracefully (SCTP SHUTDOWN), each within a
+// few seconds even when ctx has no deadline; those that do not answer in
+// time are aborted.
 //
 // Spec: RFC 9260 §9.2
 func (f *Fleet) Close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, closeTimeout)
 	defer cancel()
+	herr := f.releaseHeld(ctx)
 	errs := make(chan error, len(f.gnbs))
 	for _, g := range f.gnbs {
 		go func() {
@@ -185,7 +207,7 @@ func (f *Fleet) Close(ctx context.Context) error {
 			errs <- err
 		}()
 	}
-	var all []error
+	all := []error{herr}
 	for range f.gnbs {
 		if err := <-errs; err != nil {
 			all = append(all, err)
@@ -249,15 +271,27 @@ type attempt struct {
 	latency  time.Duration // of the registration
 	dereg    time.Duration // of the deregistration, when one ran
 	canceled bool
+	// The PDU session's addresses and the TUN (namespace/device), when
+	// asked for (session.go).
+	ipv4, ipv6IID netip.Addr
+	tun           string
 }
 
-// runUE registers UE i and deregisters it as asked.
-func (f *Fleet) runUE(ctx context.Context, i int, d Deregistration) attempt {
+// runUE registers UE i, establishes its PDU session if sess says so, and
+// deregisters it as asked. A UE with a TUN is kept up until Close.
+func (f *Fleet) runUE(ctx context.Context, i int, d Deregistration, sess *SessionOptions) attempt {
 	u, err := f.newUE(i)
 	if err != nil {
 		return attempt{reason: err.Error()}
 	}
-	defer u.Close()
+	keep := false
+	defer func() {
+		if keep {
+			f.hold(u)
+		} else {
+			u.Close()
+		}
+	}()
 	start := time.Now()
 	res, err := u.Register(ctx, f.gnbOf(i))
 	a := attempt{latency: res.Duration}
@@ -269,6 +303,16 @@ func (f *Fleet) runUE(ctx context.Context, i int, d Deregistration) attempt {
 		return a
 	}
 	a.guti = FormatGUTI(res.GUTI)
+	if sess != nil {
+		if err := f.session(ctx, i, u, sess, &a); err != nil {
+			a.reason, a.canceled = Reason(err), ctx.Err() != nil
+			return a
+		}
+		if sess.TUN {
+			keep, a.ok = true, true
+			return a
+		}
+	}
 	if d == NoDeregistration {
 		a.ok = true
 		return a

@@ -187,7 +187,7 @@ dispatch:
 				}
 				<-sem
 			}()
-			st.record(f.runUE(ctx, slot, opts.Deregistration))
+			st.record(f.runUE(ctx, slot, opts.Deregistration, nil))
 		})
 		// Evenly spaced. A late wake-up (a busy CPU) is made up for by
 		// starting the next ones without waiting, but at most maxLag of

@@ -76,6 +76,14 @@ func Reason(err error) string {
 		return ""
 	case errors.As(err, &rej) && rej.Authentication:
 		return "authentication rejected"
+	case errors.As(err, &rej) && rej.BackOff != nil:
+		// The value of an unprotected reject is not used (the UE draws
+		// its own), so it is left out: one line for all of them.
+		b := rej.BackOff.String()
+		if rej.BackOff.T3346 > 0 && !rej.BackOff.Protected {
+			b = "T3346 not integrity protected: UE draws 15-30 min"
+		}
+		return fmt.Sprintf("registration rejected: #%d %s (%s)", rej.Cause, causeName(rej.Cause), b)
 	case errors.As(err, &rej):
 		if name := causeName(rej.Cause); name != "" {
 			return fmt.Sprintf("registration rejected: #%d %s", rej.Cause, name)

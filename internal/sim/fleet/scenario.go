@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,11 +22,17 @@ type UEResult struct {
 	Latency time.Duration
 	// Deregistration is how long the deregistration took, when one ran.
 	Deregistration time.Duration
+	// The PDU session's IPv4 address and IPv6 interface identifier (as
+	// ::iid), and the TUN as namespace/device, when a session was asked for.
+	IPv4, IPv6IID netip.Addr
+	TUN           string
 }
 
 // ScenarioOptions says what each UE does after registering.
 type ScenarioOptions struct {
 	Deregistration Deregistration
+	// Session, when set, makes each UE establish a PDU session (session.go).
+	Session *SessionOptions
 }
 
 // ScenarioReport is the outcome of a scenario: one row per UE, in SUPI
@@ -62,9 +69,10 @@ func (f *Fleet) Scenario(ctx context.Context, opts ScenarioOptions) (*ScenarioRe
 				if i >= n {
 					return
 				}
-				a := f.runUE(ctx, i, opts.Deregistration)
+				a := f.runUE(ctx, i, opts.Deregistration, opts.Session)
 				r := &rep.UEs[i] // this goroutine's alone
 				r.OK, r.Reason, r.GUTI, r.Latency, r.Deregistration = a.ok, a.reason, a.guti, a.latency, a.dereg
+				r.IPv4, r.IPv6IID, r.TUN = a.ipv4, a.ipv6IID, a.tun
 			}
 		})
 	}

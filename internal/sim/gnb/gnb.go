@@ -3,10 +3,12 @@
 // NAS between its UEs and the AMF (Initial UE Message, Uplink and Downlink
 // NAS Transport), answers Initial Context Setup and UE Context Release,
 // and reports Error Indications. There is no radio: a UE object calls the
-// gNB directly, as its RRC layer would.
+// gNB directly, as its RRC layer would. StartUserPlane opens N3 (GTP-U,
+// userplane.go): each PDU session's bearer carries the UE's IP packets to
+// and from the UPF.
 //
 // It talks to the core only over the wire, like a real gNB: it imports the
-// protocol packages (n2, sctp), never an NF.
+// protocol packages (n2, n3, sctp), never an NF.
 //
 // Spec: TS 38.413, TS 38.412
 package gnb
@@ -41,8 +43,12 @@ type Config struct {
 	TAC    uint32
 	Slices []n2.SNSSAI
 	CellID uint64 // NR Cell Identity (36 bits) of its one cell
-	// N3Addr is the gNB's GTP-U address given to UPFs; default 127.0.0.1.
+	// N3Addr is the gNB's GTP-U address given to UPFs; default the local
+	// address of the N2 association (127.0.0.1 if it has none).
 	N3Addr netip.Addr
+	// N3Port is the UDP port StartUserPlane binds; default 2152. UPFs
+	// always send to 2152 (TS 29.281 §4.4.2.0): change it only for tests.
+	N3Port int
 
 	// SetupTimeout bounds the wait for the NG Setup answer; default 5 s.
 	SetupTimeout time.Duration
@@ -72,6 +78,7 @@ type GNB struct {
 	// byTEID are the PDU sessions by DL TEID (pdusession.go).
 	byTEID   map[uint32]*Session
 	nextTEID uint32
+	up       *userPlane // N3, once StartUserPlane ran (userplane.go)
 
 	setup  chan n2.PDU // the NG Setup outcome, for Connect
 	reset  chan n2.PDU // NG RESET ACKNOWLEDGE, for Reset
@@ -186,6 +193,7 @@ func (g *GNB) Close(ctx context.Context) error {
 	g.closed.Store(true)
 	err := g.conn.Close(ctx)
 	<-g.done
+	g.stopUserPlane()
 	return err
 }
 
@@ -195,6 +203,7 @@ func (g *GNB) Abort() error {
 	g.closed.Store(true)
 	err := g.conn.Abort("gNB going away")
 	<-g.done
+	g.stopUserPlane()
 	return err
 }
 

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"go5g/internal/n2"
+	"go5g/internal/sctp"
 )
 
 // Session is a PDU session's user plane as the gNB set it up: the UPF's
@@ -25,10 +26,16 @@ type Session struct {
 	AMBRDownlink uint64
 }
 
-// n3Addr is the gNB's N3 address (default 127.0.0.1).
+// n3Addr is the gNB's N3 address: configured, else the N2 association's
+// local address, else 127.0.0.1.
 func (g *GNB) n3Addr() netip.Addr {
 	if g.cfg.N3Addr.IsValid() {
 		return g.cfg.N3Addr
+	}
+	if g.conn != nil {
+		if a, ok := g.conn.LocalAddr().(sctp.Addr); ok && a.IP.IsValid() && !a.IP.IsUnspecified() {
+			return a.IP.Unmap()
+		}
 	}
 	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
 }
@@ -136,6 +143,7 @@ func (g *GNB) onPDUSessionResourceSetup(ctx context.Context, pdu n2.PDU) {
 		if old != nil {
 			g.mu.Lock()
 			delete(g.byTEID, old.DL.TEID)
+			g.dropBearer(old.DL.TEID)
 			g.mu.Unlock()
 		}
 		b, err := n2.SetupResponseTransfer{DL: s.DL, QFIs: s.QFIs}.Marshal()
@@ -184,6 +192,7 @@ func (g *GNB) onPDUSessionResourceRelease(ctx context.Context, pdu n2.PDU) {
 		if s != nil {
 			g.mu.Lock()
 			delete(g.byTEID, s.DL.TEID)
+			g.dropBearer(s.DL.TEID)
 			g.mu.Unlock()
 		}
 		resp.Released = append(resp.Released, n2.SessionItem{ID: it.ID, Transfer: empty})
@@ -201,6 +210,7 @@ func (g *GNB) dropSessions(c *Connection) {
 	c.mu.Lock()
 	for _, s := range c.sessions {
 		delete(g.byTEID, s.DL.TEID)
+		g.dropBearer(s.DL.TEID)
 	}
 	c.sessions = nil
 	c.mu.Unlock()

@@ -176,7 +176,11 @@ func (u *UE) onDownlink(b []byte) error {
 		// deletes its 5G-GUTI (and, with #9 or #10, its security context).
 		u.registered, u.guti = false, nil
 		u.sec, u.secured, u.kamf, u.ngKSI = nil, false, nil, 7
-		return &RejectError{Cause: m.RegistrationReject.Cause5GMM.GetCauseValue()}
+		rej := &RejectError{Cause: m.RegistrationReject.Cause5GMM.GetCauseValue()}
+		if isCongestion(rej.Cause) {
+			rej.BackOff = backOff(m.RegistrationReject.T3346Value, protected)
+		}
+		return rej
 	case n1.MsgRegistrationAccept:
 		if err := u.onRegistrationAccept(m.RegistrationAccept); err != nil {
 			return err
@@ -190,7 +194,7 @@ func (u *UE) onDownlink(b []byte) error {
 			u.finish(nil)
 		}
 	case n1.MsgServiceReject:
-		return u.onServiceReject(m.ServiceReject.Cause5GMM.GetCauseValue())
+		return u.onServiceReject(m.ServiceReject.Cause5GMM.GetCauseValue(), m.ServiceReject.T3346Value, protected)
 	case n1.MsgConfigurationUpdateCommand:
 		if protected {
 			return u.onConfigurationUpdateCommand(m.ConfigurationUpdateCommand)

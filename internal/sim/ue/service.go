@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/free5gc/nas/nasType"
+
 	"go5g/internal/aka"
 	"go5g/internal/n1"
 	"go5g/internal/n2"
@@ -12,9 +14,17 @@ import (
 )
 
 // ServiceRejectError is the network's SERVICE REJECT.
-type ServiceRejectError struct{ Cause uint8 }
+type ServiceRejectError struct {
+	Cause uint8
+	// BackOff is the T3346 back-off of a #22 "congestion" reject; nil
+	// for other causes.
+	BackOff *BackOff
+}
 
 func (e *ServiceRejectError) Error() string {
+	if e.BackOff != nil {
+		return fmt.Sprintf("ue: service rejected with 5GMM cause #%d (%v)", e.Cause, e.BackOff)
+	}
 	return fmt.Sprintf("ue: service rejected with 5GMM cause #%d", e.Cause)
 }
 
@@ -54,12 +64,17 @@ func (u *UE) ServiceRequest(ctx context.Context, g *gnb.GNB) error {
 
 // onServiceReject ends a service request. With #9 the UE deletes its
 // 5G-GUTI, ngKSI and security context; with #10 it is deregistered and
-// keeps its 5G-GUTI; either way it must register again.
+// keeps its 5G-GUTI; either way it must register again. With #22
+// "congestion" it stays registered with its 5G-GUTI and security context
+// and backs off for T3346.
 //
 // Spec: TS 24.501 §5.6.1.5
-func (u *UE) onServiceReject(cause uint8) error {
+func (u *UE) onServiceReject(cause uint8, t3346 *nasType.T3346Value, protected bool) error {
 	if p := u.pending; p == nil || p.kind != procService {
 		return nil
+	}
+	if isCongestion(cause) {
+		return &ServiceRejectError{Cause: cause, BackOff: backOff(t3346, protected)}
 	}
 	u.registered = false
 	u.sec, u.secured, u.kamf, u.ngKSI = nil, false, nil, 7

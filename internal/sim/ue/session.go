@@ -298,6 +298,7 @@ func (u *UE) onDLNASTransport(m *nasMessage.DLNASTransport) {
 		// §6.3.3.3: release the session and answer COMPLETE (also for a
 		// network-requested release, PTI 0).
 		delete(u.sessions, psi)
+		u.closeTUN(psi)
 		complete := gsmMsg(psi, pti, n1.MsgPDUSessionReleaseComplete)
 		if b, err := u.sec.Protect(ulNASTransport(complete, psi, 0, nil, ""), n1.HeaderIntegrityCiphered); err == nil && u.link != nil {
 			u.link.UplinkNAS(context.Background(), b)

@@ -4,9 +4,11 @@
 // or by its stored 5G-GUTI), security mode control, mobility and periodic
 // registration updates with its current NAS security context, Service
 // Request from CM-IDLE, Configuration Update (5G-GUTI reallocation), and
-// deregistration, UE-originating or by the network. It reaches the network only
-// through a simulated gNB, as a phone does, and shares with the core only
-// the protocol and crypto packages (n1, n2, aka, suci).
+// deregistration, UE-originating or by the network; PDU sessions, each
+// optionally with a TUN device in the UE's network namespace (tun.go) so
+// that real programs use it. It reaches the network only through a
+// simulated gNB, as a phone does, and shares with the core only the
+// protocol, crypto and OS packages (n1, n2, aka, suci, tun, netns).
 //
 // Its NAS messages are encoded here from the tables of TS 24.501 §8.2 and
 // what it receives is decoded with the free5gc/nas library, so the two ends
@@ -114,11 +116,17 @@ type Result struct {
 type RejectError struct {
 	Cause          uint8 // 5GMM cause of REGISTRATION REJECT
 	Authentication bool  // AUTHENTICATION REJECT
+	// BackOff is the T3346 back-off of a #22 "congestion" reject; nil
+	// for other causes.
+	BackOff *BackOff
 }
 
 func (e *RejectError) Error() string {
 	if e.Authentication {
 		return "ue: authentication rejected by the network"
+	}
+	if e.BackOff != nil {
+		return fmt.Sprintf("ue: registration rejected with 5GMM cause #%d (%v)", e.Cause, e.BackOff)
 	}
 	return fmt.Sprintf("ue: registration rejected with 5GMM cause #%d", e.Cause)
 }
@@ -139,6 +147,7 @@ type UE struct {
 	calls  chan func()
 	quit   chan struct{}
 	closed sync.Once
+	ended  chan struct{} // closed when the loop has returned
 
 	// Owned by the loop goroutine.
 	g    *gnb.GNB
@@ -166,6 +175,7 @@ type UE struct {
 	smProcs    map[uint8]*smProc
 	pti        uint8
 	smTampered bool
+	tuns       map[uint8]*TUN // TUN devices by PDU session ID (tun.go)
 }
 
 // pending is a procedure under way and who waits for its end.
@@ -216,7 +226,7 @@ func New(cfg Config) (*UE, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	u := &UE{cfg: cfg, supi: cfg.SUPI.String(), caps: cfg.SecurityCapability,
-		events: make(chan event, 64), calls: make(chan func()), quit: make(chan struct{}),
+		events: make(chan event, 64), calls: make(chan func()), quit: make(chan struct{}), ended: make(chan struct{}),
 		sqnMS: cfg.SQN, ngKSI: 7}
 	u.log = log.With("supi", u.supi)
 	go u.loop()
@@ -230,6 +240,7 @@ func (u *UE) Close() { u.closed.Do(func() { close(u.quit) }) }
 var ErrClosed = errors.New("ue: closed")
 
 func (u *UE) loop() {
+	defer close(u.ended)
 	for {
 		select {
 		case ev := <-u.events:
@@ -238,6 +249,7 @@ func (u *UE) loop() {
 			f()
 		case <-u.quit:
 			u.finish(ErrClosed)
+			u.closeTUNs()
 			return
 		}
 	}
