@@ -88,6 +88,11 @@ type Worker struct {
 	reply []byte
 	Stats Counters
 
+	// Router Advertisements answering uplink Router Solicitations (the
+	// uplink loop's; hdr belongs to the downlink loop).
+	raHdr n3.Header
+	ra    [Headroom + raLen]byte
+
 	txMu sync.Mutex // conn writes: the DL loop and buffer release
 	tx   [1]n3.Message
 }
@@ -172,6 +177,15 @@ func (w *Worker) Uplink(b []byte, peer netip.AddrPort, now int64) (inner, reply 
 	rs := s.rules.Load()
 	if rs == nil { // a TEID reserved by an establishment still running
 		w.drop(s, DropNoPDR)
+		return nil, nil, replyTo
+	}
+	if sol, ok := isRS(p.Payload); ok {
+		// Spec: TS 29.061 §11.2.1.3.2: the network answers the UE's
+		// Router Solicitations; they do not leave towards N6.
+		if out, to, ok := w.answerRS(s, rs, sol); ok {
+			return nil, out, to
+		}
+		w.drop(s, DropNoTunnel)
 		return nil, nil, replyTo
 	}
 	var qfi uint8

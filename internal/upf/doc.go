@@ -24,6 +24,11 @@
 // TUN without virtio headers gives them, and sends each at once.
 // Counters are per worker and per session, drops by cause (DropCause).
 //
+// IPv6. The UPF is the UE's IPv6 router (ra.go): it sends Router
+// Advertisements of the session's /64 (the DL PDR's UE IP address) when
+// the DL FAR starts forwarding to the gNB, and answers Router
+// Solicitations, which never reach N6 (TS 29.061 §11.2.1.3.2).
+//
 // Limits chosen here: MBR buckets hold 50 ms at the rate (at least 3,000
 // octets, see meter.go); a session buffers at most 128 packets and
 // 192 KiB (a BAR's Suggested Buffering Packets Count may lower the count);

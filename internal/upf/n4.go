@@ -76,6 +76,7 @@ func (g *N4) establish(p *n4.Peer, m message.Message) (message.Message, error) {
 		return rejectEstablishment(node, cpSEID, err), nil
 	}
 	s.SetOwner(ns)
+	g.advertise(s, Rules{}, got)
 	v4, v6 := g.seidAddrs(p.Node())
 	ies := []*ie.IE{node, ie.NewCause(ie.CauseRequestAccepted), ns.FSEID(v4, v6)}
 	ies = append(ies, g.createdPDRs(got, nil)...)
@@ -245,10 +246,23 @@ func (g *N4) modify(ns *n4.Session, s *Session, req *message.SessionModification
 	if g.Release != nil && s.Buffered() > 0 {
 		g.Release.Release(s)
 	}
+	g.advertise(s, old, got)
 	ies := []*ie.IE{ie.NewCause(ie.CauseRequestAccepted)}
 	ies = append(ies, g.createdPDRs(got, &old)...)
 	ies = append(ies, usageIEs(usage, ie.NewUsageReportWithinSessionModificationResponse)...)
 	return message.NewSessionModificationResponse(0, 0, ns.RemoteSEID(), 0, 0, ies...)
+}
+
+// advertise sends the IPv6 session's first Router Advertisement when
+// its prefix starts being forwarded to the gNB (the establishment's
+// modification with the gNB's F-TEID), then two more; one lost costs the
+// UE at most a Router Solicitation, which is answered.
+// Spec: TS 23.501 §5.8.2.2.2; TS 29.061 §11.2.1.3.2
+func (g *N4) advertise(s *Session, before, now Rules) {
+	if g.Release == nil || !raDue(before, now) {
+		return
+	}
+	g.Release.advertise(s, raInitial)
 }
 
 // usageIEs builds Usage Report IEs. Spec: TS 29.244 §7.5.5.2, §7.5.7.2, §7.5.8.3

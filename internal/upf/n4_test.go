@@ -160,7 +160,8 @@ func newN4Pair(t *testing.T) *smfSide {
 	clk := newClock()
 	gnb := udpConn(t)
 	t.Cleanup(func() { gnb.Close() })
-	u, err := New(Config{N3Addr: netip.MustParseAddr("127.0.0.1"), Now: clk.Now, PeerPort: gnb.LocalAddr().Port()})
+	u, err := New(Config{N3Addr: netip.MustParseAddr("127.0.0.1"), Now: clk.Now, PeerPort: gnb.LocalAddr().Port(),
+		RAInterval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

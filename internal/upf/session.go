@@ -85,6 +85,8 @@ type Session struct {
 	rules atomic.Pointer[ruleSet]
 	Stats Counters
 	owner atomic.Value // the N4 glue's context (the *n4.Session)
+	// raSent counts Router Advertisements sent to the UE.
+	raSent atomic.Uint64
 
 	mu   sync.Mutex // writers: install, delete
 	qers map[uint32]*qerRT

@@ -54,6 +54,9 @@ type Config struct {
 	// creation (2152 on the wire, TS 29.281 §4.4.2): tests run several
 	// GTP-U endpoints on one host.
 	PeerPort uint16
+	// RAInterval, when set, replaces the 3-4 s between the initial
+	// Router Advertisements of an IPv6 session (tests).
+	RAInterval time.Duration
 }
 
 // UPF is the user plane function: the session rules, their lookup

@@ -162,6 +162,96 @@ func TestTUNThroughCore(t *testing.T) {
 	})
 }
 
+// TestTUNThroughCoreIPv6: an IPv4v6 PDU session through the real core.
+// The UE gets only an interface identifier in NAS; its /64 comes in the
+// UPF's Router Advertisement on the user plane (the first one may pass
+// before the TUN is bound: a later initial one, or the answer to a
+// solicitation, brings it). Then ping -6 reaches the UPF's N6 side.
+// Spec: TS 23.501 §5.8.2.2.2; TS 29.061 §11.2.1.3.2
+func TestTUNThroughCoreIPv6(t *testing.T) {
+	testenv.NeedRoot(t)
+	testenv.NeedTool(t, "ping")
+	if err := tun.Probe(); err != nil {
+		t.Skipf("no TUN here: %v", err)
+	}
+	tp := netnstest.New(t)
+	corens, uens := tp.NS("core"), tp.NS("ue")
+	const n6v6 = "fd00:46::1" // outside the UE pool fd00:45::/48
+
+	cfg := coretest.WithUserPlane(coretest.Config(t.TempDir()), "127.0.0.2:2152", "n6core")
+	cfg.UPF.N6.Addresses = []string{"10.45.255.254/32", n6v6 + "/128"}
+	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
+	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
+	provisionOne(t, cfg, "imsi-001010000000001", k, opc)
+	c, err := core.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.OpenUserPlane = corens.Do
+	startCore(t, c)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	plmn := n2.PLMN{MCC: "001", MNC: "01"}
+	g, err := gnb.Connect(ctx, gnb.Config{
+		AMF: "127.0.0.1:38412", Transport: sctp.TransportUDP,
+		SCTP: sctp.Options{RemoteUDPPort: coretest.UDPPort(c)},
+		ID:   n2.GlobalGNBID{PLMN: plmn, ID: 1, IDLength: 22}, Name: "gnb-tun6-test",
+		PLMN: plmn, TAC: 1, Slices: []n2.SNSSAI{{SST: 1}}, CellID: 1 << 14,
+		N3Addr: netip.MustParseAddr("127.0.0.1"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close(context.Background())
+	pc, err := corens.ListenPacket("udp", "127.0.0.1:2152")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.StartUserPlane(pc.(*net.UDPConn)); err != nil {
+		t.Fatal(err)
+	}
+	supi, _ := suci.NewIMSI("001", "01", "0000000001")
+	u, err := ue.New(ue.Config{SUPI: supi, K: k, OPc: opc, RequestedNSSAI: []n2.SNSSAI{{SST: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if _, err := u.Register(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	s, err := u.EstablishPDUSession(ctx, g, "internet", &n2.SNSSAI{SST: 1}, n1.PDUSessionTypeIPv4v6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasIPv6 {
+		t.Fatal("no IPv6 interface identifier in the PDU session")
+	}
+	tn, err := u.AttachTUN(s.ID, ue.TUNConfig{NS: uens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a6 netip.Addr
+	deadline := time.Now().Add(10 * time.Second) // initial RAs are 3-4 s apart
+	for {
+		var ok bool
+		if a6, ok = tn.IPv6(); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no IPv6 prefix from a Router Advertisement within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !netip.MustParsePrefix("fd00:45::/48").Contains(a6) || [8]byte(a6.AsSlice()[8:]) != s.IPv6IID {
+		t.Errorf("UE IPv6 %v: want the pool's /64 with the IID %x from the SMF", a6, s.IPv6IID)
+	}
+	rtt := ping(t, tp.Name("ue"), "-6", n6v6)
+	t.Logf("UE %v: ping %s through the gNB and the real UPF: avg RTT %s", a6, n6v6, rtt)
+	rtt = ping(t, tp.Name("ue"), "-4", "10.45.255.254")
+	t.Logf("UE %v: ping over IPv4 too: avg RTT %s", s.IPv4, rtt)
+}
+
 // zeros reads as endless zero octets.
 type zeros struct{}
 
