@@ -32,14 +32,19 @@ func storeFlag(fs *flag.FlagSet) *string {
 
 // openStore opens the store at path. Commands that only read or delete
 // pass create=false, so a mistyped --store is an error rather than a new,
-// empty database.
+// empty database. The master key comes from the file named by
+// GO5G_MASTER_KEY_FILE, the same file as the core's store_key_file.
 func openStore(path string, create bool) (store.Store, error) {
 	if !create {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no store at %s: provision something first (go5g subscriber add) or point --store / %s at the right file", path, storeEnv)
 		}
 	}
-	return store.Open(path)
+	key, err := store.WithMasterKeyFile(os.Getenv(store.MasterKeyFileEnv))
+	if err != nil {
+		return nil, fmt.Errorf("%w (from %s)", err, store.MasterKeyFileEnv)
+	}
+	return store.Open(path, key)
 }
 
 // subcommands dispatches args[0] to one of subs, printing usage text for

@@ -36,6 +36,10 @@ type Config struct {
 	API   APIConfig `yaml:"api"`
 	// Metrics is the Prometheus endpoint, /metrics on the API's address.
 	Metrics MetricsConfig `yaml:"metrics"`
+	// StoreKeyFile names the master key file: K, OPc and home network
+	// private keys are then stored AES-256-GCM sealed. The CLI finds the
+	// same file through GO5G_MASTER_KEY_FILE; empty stores them as they are.
+	StoreKeyFile string `yaml:"store_key_file"`
 }
 
 // MetricsConfig protects /metrics: Prometheus sends the token as
@@ -189,6 +193,19 @@ func (c Config) StorePath() string {
 	return filepath.Join(c.DataDir, "go5g.db")
 }
 
+// StoreOptions are the store.Open options the configuration asks for: the
+// master keys of StoreKeyFile, if set.
+func (c Config) StoreOptions() ([]store.Option, error) {
+	if c.StoreKeyFile == "" {
+		return nil, nil
+	}
+	keys, err := store.LoadMasterKeyFile(c.StoreKeyFile)
+	if err != nil {
+		return nil, &FieldError{Path: "store_key_file", Msg: err.Error()}
+	}
+	return []store.Option{store.WithMasterKeys(keys)}, nil
+}
+
 // FieldError is one bad value, named by its YAML path ("amf.n2.transport").
 type FieldError struct {
 	Path string
@@ -207,6 +224,12 @@ func (c Config) Validate() error {
 	}
 	if !store.IsPostgresURL(c.Store) && strings.ContainsAny(c.Store, "?#") {
 		v.bad("store", "%q: '?' and '#' are not allowed in the path", c.Store)
+	}
+	if c.StoreKeyFile != "" {
+		// Read now, so a bad mode or format is reported with the others.
+		if _, err := store.LoadMasterKeyFile(c.StoreKeyFile); err != nil {
+			v.bad("store_key_file", "%v", err)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -132,7 +132,11 @@ func (c *Core) Run(ctx context.Context) (err error) {
 		return errors.New("core: Run called twice; make a new Core")
 	}
 	path := c.cfg.StorePath()
-	st, err := store.Open(path)
+	opts, err := c.cfg.StoreOptions()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(path, opts...)
 	if err != nil {
 		return fmt.Errorf("%w (check that this user may write there, or point store / --store elsewhere)", err)
 	}

@@ -89,6 +89,7 @@ var keyHelp = map[string]string{
 	"plmn.mnc":                "mobile network code, 2 or 3 digits",
 	"data_dir":                "the store defaults to <data_dir>/go5g.db",
 	"store":                   "SQLite file shared with 'go5g subscriber' and 'go5g keys', or postgres://user@host/db",
+	"store_key_file":          "master key file (32 raw octets, or lines of 64 hex digits: the first seals, the rest only open); mode 0600; empty: keys stored unencrypted",
 	"metrics.token":           "bearer token Prometheus must send for /metrics (on api.address); empty: no token",
 	"api.address":             "REST API /api/v1 host:port (HTTP: keep it on loopback or behind TLS); empty: off",
 	"log.level":               "debug, info, warn or error",

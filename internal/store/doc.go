@@ -30,7 +30,13 @@
 // never with an accepted replay.
 //
 // Secrets (K, OPc, home network private keys) pass through one seam,
-// secretBox in secret.go, on their way into and out of the database; issue 5
-// puts encryption at rest with a master key there. Subscriber formats K and
+// secretBox in secret.go, on their way into and out of the database. With
+// a master key (WithMasterKeys, WithMasterKeyFile) each is sealed with
+// AES-256-GCM under a random nonce, tagged with the id of the key that
+// sealed it, and bound to its column and row as associated data, so a value
+// copied to another subscriber does not open. Several keys may be
+// configured for rotation (the first seals); Reseal rewrites everything
+// with it in one transaction. Values written before a key was configured
+// stay readable and are sealed when rewritten. Subscriber formats K and
 // OPc as hidden in every fmt verb, in slog and in JSON.
 package store

@@ -22,7 +22,7 @@ const defaultPGConns = 16
 // pgxpool pool (pgx's stdlib adapter): one set of SQL statements for both
 // databases. Reads and writes share the pool, since PostgreSQL has no
 // single-writer lock to queue for.
-func openPostgres(dsn string) (Store, error) {
+func openPostgres(dsn string, box secretBox) (Store, error) {
 	masked := MaskDSN(dsn)
 	fail := func(err error) error {
 		return &redactedError{msg: fmt.Sprintf("store: postgres %s: %v", masked, err), secret: dsnPasswords(dsn), err: err}
@@ -55,7 +55,7 @@ func openPostgres(dsn string) (Store, error) {
 		pool.Close()
 		return nil, fail(err)
 	}
-	s, err := newSQLStore(ctx, db, db, plainBox{}, pgAddBatch)
+	s, err := newSQLStore(ctx, db, db, box, pgAddBatch)
 	if err != nil {
 		db.Close()
 		pool.Close()

@@ -45,6 +45,11 @@ func newSQLStore(ctx context.Context, db, w *sql.DB, box secretBox, addBatch int
 		s.getStmt.Close()
 		return nil, err
 	}
+	if err := s.checkSealed(ctx); err != nil {
+		s.getStmt.Close()
+		s.nextSQNStmt.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -26,17 +26,26 @@ const (
 // postgres:// or postgresql:// URL is a PostgreSQL database (see
 // openPostgres; passwords are masked in every error), anything else the path
 // of a SQLite file.
-func Open(target string) (Store, error) {
-	if IsPostgresURL(target) {
-		return openPostgres(target)
+//
+// Options: WithMasterKeys (or WithMasterKeyFile) encrypts key material at
+// rest. Without one, a store whose first subscriber or any home network key
+// is sealed is refused (ErrMasterKey), rather than failing at the first
+// registration.
+func Open(target string, opts ...Option) (Store, error) {
+	box, err := collectOptions(opts).box()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	return openSQLiteFile(target)
+	if IsPostgresURL(target) {
+		return openPostgres(target, box)
+	}
+	return openSQLiteFile(target, box)
 }
 
 // openSQLiteFile opens (creating if needed) the SQLite store at path, its
 // directory included. The file is created readable by its owner only: it
 // holds subscriber keys.
-func openSQLiteFile(path string) (Store, error) {
+func openSQLiteFile(path string, box secretBox) (Store, error) {
 	if path == "" {
 		return nil, errors.New("store: no database path")
 	}
@@ -73,7 +82,7 @@ func openSQLiteFile(path string) (Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	s, err := newSQLStore(ctx, r, w, plainBox{}, sqliteAddBatch)
+	s, err := newSQLStore(ctx, r, w, box, sqliteAddBatch)
 	if err != nil {
 		r.Close()
 		w.Close()
