@@ -1,6 +1,7 @@
 // Package api is go5g's REST API under /api/v1: subscribers (list, search,
 // create, update, delete, bulk import and export), console login, users,
-// API tokens and the audit log, as JSON over net/http. Errors are RFC 9457
+// API tokens, the audit log, and the live network (gNBs, UEs, PDU sessions,
+// NF status; live.go), as JSON over net/http. Errors are RFC 9457
 // problem details naming the bad field. internal/auth says who is calling;
 // this package's access table says what each role may do, checked for every
 // route by one middleware (ServeHTTP).
@@ -39,6 +40,11 @@ type Config struct {
 type Deps struct {
 	Store store.Store // must come from store.Open (it also keeps the accounts)
 	Log   *slog.Logger
+	// The live state (live.go); each may be nil when its NF is absent.
+	RAN      RAN
+	UEs      UEs
+	Sessions Sessions
+	Status   Status
 }
 
 // API is the REST API; it is an http.Handler for paths under /api/v1/.
@@ -51,6 +57,11 @@ type API struct {
 	now   func() time.Time
 	mux   *http.ServeMux
 	roles map[string]level
+
+	ran      RAN
+	ues      UEs
+	sessions Sessions
+	status   Status
 }
 
 // level is the least a caller must be to use a route.
@@ -98,6 +109,11 @@ func accessTable() map[string]level {
 		"POST /api/v1/tokens":               admin,
 		"DELETE /api/v1/tokens/{id}":        admin,
 		"GET /api/v1/audit":                 admin,
+		"GET /api/v1/gnbs":                  readOnly,
+		"GET /api/v1/ues":                   readOnly,
+		"GET /api/v1/ues/{supi}":            readOnly,
+		"GET /api/v1/sessions":              readOnly,
+		"GET /api/v1/status":                readOnly,
 	}
 }
 
@@ -123,6 +139,11 @@ func (a *API) routes() map[string]http.HandlerFunc {
 		"POST /api/v1/tokens":               a.createToken,
 		"DELETE /api/v1/tokens/{id}":        a.revokeToken,
 		"GET /api/v1/audit":                 a.listAudit,
+		"GET /api/v1/gnbs":                  a.listGNBs,
+		"GET /api/v1/ues":                   a.listUEs,
+		"GET /api/v1/ues/{supi}":            a.getUE,
+		"GET /api/v1/sessions":              a.listSessions,
+		"GET /api/v1/status":                a.getStatus,
 	}
 }
 
@@ -143,7 +164,8 @@ func New(cfg Config, deps Deps) (*API, error) {
 		return nil, err
 	}
 	a := &API{cfg: cfg, st: deps.Store, acc: acc, auth: svc, log: deps.Log, now: cfg.Auth.Now,
-		mux: http.NewServeMux(), roles: accessTable()}
+		mux: http.NewServeMux(), roles: accessTable(),
+		ran: deps.RAN, ues: deps.UEs, sessions: deps.Sessions, status: deps.Status}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -303,7 +303,13 @@ func testRoles(t *testing.T, e *env) {
 		"POST /api/v1/tokens":               {"/api/v1/tokens", `{}`},
 		"DELETE /api/v1/tokens/{id}":        {"/api/v1/tokens/nope", ""},
 		"GET /api/v1/audit":                 {"/api/v1/audit", ""},
+		"GET /api/v1/gnbs":                  {"/api/v1/gnbs", ""},
+		"GET /api/v1/ues":                   {"/api/v1/ues", ""},
+		"GET /api/v1/ues/{supi}":            {"/api/v1/ues/imsi-001010000000001", ""},
+		"GET /api/v1/sessions":              {"/api/v1/sessions", ""},
+		"GET /api/v1/status":                {"/api/v1/status", ""},
 	}
+	withLiveFakes(e) // live.go's routes answer 503 without NFs
 	table := accessTable()
 	for pattern, need := range table {
 		c, ok := calls[pattern]

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"go5g/internal/amf"
@@ -22,7 +23,14 @@ func (c *Core) startAPI(ctx context.Context, st store.Store, m *metrics.Registry
 	if c.cfg.API.Address == "" {
 		return func() {}, nil
 	}
-	a, err := api.New(api.Config{}, api.Deps{Store: st, Log: c.log.With("nf", "api")})
+	deps := api.Deps{Store: st, Log: c.log.With("nf", "api"), Status: api.StatusFunc(c.liveStatus)}
+	if c.running != nil {
+		deps.RAN, deps.UEs = c.running, c.running
+	}
+	if c.sessions != nil && c.sessions.smf != nil {
+		deps.Sessions = c.sessions.smf
+	}
+	a, err := api.New(api.Config{}, deps)
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +76,51 @@ func (c *Core) startAPI(ctx context.Context, st store.Store, m *metrics.Registry
 		srv.Shutdown(sctx)
 		<-done
 	}, nil
+}
+
+// liveStatus is GET /api/v1/status: every NF of this process with its
+// counters, and the user plane with the reason it is off.
+func (c *Core) liveStatus(ctx context.Context) api.NetworkStatus {
+	st := api.NetworkStatus{UserPlane: api.UserPlaneStatus{Reason: "no SMF"}}
+	if a := c.running; a != nil {
+		s := a.Stats()
+		reg, conn := a.UECounts()
+		assoc, gnbs := a.RANCounts()
+		st.NFs = append(st.NFs, api.NFStatus{Name: "amf", Running: true, Counters: map[string]int64{
+			"n2Associations": int64(assoc), "gnbs": int64(gnbs), "uesRegistered": int64(reg), "uesConnected": int64(conn),
+			"ngSetupsAccepted": int64(s.NGSetupAccepted), "ngSetupsRejected": int64(s.NGSetupRejected),
+			"registrations": int64(s.Registrations), "registrationRejects": int64(s.RegistrationRejects),
+			"authenticationRejects": int64(s.AuthenticationRejects), "deregistrations": int64(s.Deregistrations),
+			"serviceAccepts": int64(s.ServiceAccepts), "serviceRejects": int64(s.ServiceRejects),
+			"nasDropped":  int64(s.NASDroppedMAC + s.NASDroppedReplay + s.NASDroppedUnprotected + s.NASDroppedInvalid),
+			"uesReleased": int64(s.UEsReleased), "congestionRejects": int64(s.CongestionRejects),
+		}})
+	}
+	sess := c.sessions
+	if sess == nil {
+		return st
+	}
+	if sess.smf != nil {
+		s := sess.smf.Stats()
+		st.NFs = append(st.NFs, api.NFStatus{Name: "smf", Running: true, Counters: map[string]int64{
+			"sessionsActive": int64(s.Active), "established": int64(s.Established),
+			"rejected": int64(s.Rejected), "released": int64(s.Released),
+		}})
+	}
+	for _, nf := range []struct {
+		name string
+		on   bool
+	}{{"ausf", true}, {"udm", true}, {"udr", true}, {"pcf", sess.pcf != nil}, {"nssf", sess.nssf != nil}} {
+		st.NFs = append(st.NFs, api.NFStatus{Name: nf.name, Running: nf.on})
+	}
+	upf := api.NFStatus{Name: "upf", Running: sess.upf != nil}
+	if sess.upf != nil {
+		upf.Counters = map[string]int64{"pfcpSessions": int64(sess.upf.Sessions())}
+	}
+	st.NFs = append(st.NFs, upf)
+	st.UserPlane.Reason = sess.userPlane
+	st.UserPlane.On = !strings.HasPrefix(sess.userPlane, "off")
+	return st
 }
 
 // apiURL is the base URL of the API at addr, "off" for none.

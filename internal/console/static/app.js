@@ -4,6 +4,7 @@ import { h, show, field, toast } from "./dom.js";
 import { listPage } from "./subscribers.js";
 import { formPage } from "./form.js";
 import { importPage } from "./import.js";
+import { networkPage, stopNetwork } from "./live.js";
 
 // session is who is logged in ({name, role, csrfToken}), or null.
 const state = { session: null };
@@ -13,6 +14,7 @@ export const can = (need) => state.session !== null && (levels[state.session.rol
 
 function setSession(s) {
   state.session = s;
+  if (!s) stopNetwork();
   api.setCSRF(s ? s.csrfToken : "");
   document.getElementById("nav").hidden = !s;
   document.getElementById("who").hidden = !s;
@@ -65,11 +67,13 @@ async function route() {
     return;
   }
   const [path] = hash.slice(1).split("?");
+  stopNetwork();
   const edit = /^\/subscribers\/edit\/(.+)$/.exec(path);
   if (path === "/subscribers" || path === "/" || path === "") listPage(can("operator"));
   else if (path === "/subscribers/new" && can("operator")) formPage(null);
   else if (edit && can("operator")) formPage(decodeURIComponent(edit[1]));
   else if (path === "/import" && can("operator")) importPage();
+  else if (path === "/network") networkPage();
   else show(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/subscribers" }, "Back to the subscribers")));
 }
 
