@@ -2,6 +2,7 @@ package amf_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -44,10 +45,10 @@ func TestAMFResetRAN(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "every UE of gnb-1 idle", func() bool { return g.Connections() == 0 })
 	for i, u := range ues {
-		info, ok := n.ueState(t, u.SUPI())
-		if !ok || !info.Registered || info.Connected || u.Connected() {
-			t.Errorf("UE %d: AMF %+v (known %t), UE connected %t; want registered and idle", i+1, info, ok, u.Connected())
-		}
+		eventually(t, 5*time.Second, fmt.Sprintf("UE %d registered and idle", i+1), func() bool {
+			info, ok := n.ueState(t, u.SUPI())
+			return ok && info.Registered && !info.Connected && !u.Connected()
+		})
 	}
 	if info, _ := n.ueState(t, bystander.SUPI()); !info.Connected || !bystander.Connected() {
 		t.Errorf("the other gNB's UE lost its connection: %+v", info)
