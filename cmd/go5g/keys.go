@@ -23,18 +23,26 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		"generate": keysGenerate,
 		"list":     keysList,
 		"delete":   keysDelete,
+
+		"master-generate": keysMasterGenerate,
+		"reseal":          keysReseal,
 	})
 }
 
-const keysUsage = `Usage: go5g keys <generate|list|delete> [flags]
+const keysUsage = `Usage: go5g keys <generate|list|delete|master-generate|reseal> [flags]
 
-  generate  make a SUCI home network key pair (--profile A|B --id N), store it,
-            and print the public key to provision in the USIMs
-  list      list key ids, profiles and public keys (never the private keys)
-  delete    remove a key pair (--id N)
+  generate         make a SUCI home network key pair (--profile A|B --id N),
+                   store it, and print the public key to provision in the USIMs
+  list             list key ids, profiles and public keys (never the private keys)
+  delete           remove a key pair (--id N)
+  master-generate  write a new master key file (--out FILE) for sealing K, OPc
+                   and private keys at rest
+  reseal           re-encrypt the store's secrets with the first master key,
+                   to finish a master key rotation
 
 Profile A is ECIES with X25519, profile B ECIES with P-256 (TS 33.501 Annex C.3).
-`
+
+` + rotationSteps
 
 // keyID checks an --id value; -1 means it was not given.
 func keyID(id int) (uint8, error) {

@@ -36,7 +36,7 @@ func commands() []command {
 	return []command{
 		{"core", "run the 5G core control plane (AMF, AUSF, UDM, UDR, store) in one process", runCore},
 		{"demo", "run a whole network on its defaults: core, test subscribers, gNBs and UEs that register", runDemo},
-		{"keys", "generate, list and delete SUCI home network keys (profiles A, B)", runKeys},
+		{"keys", "SUCI home network keys (profiles A, B) and the store's master key (generate, reseal)", runKeys},
 		{"sctp", "check, serve and ping SCTP for N2 (kernel, udp, ip transports)", runSCTP},
 		{"sim", "simulated gNBs and UEs: registration scenarios and load tests", runSim},
 		{"subscriber", "add, list, show and delete subscribers in the store", runSubscriber},
