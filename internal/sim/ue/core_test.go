@@ -164,9 +164,9 @@ func TestTUNThroughCore(t *testing.T) {
 
 // TestTUNThroughCoreIPv6: an IPv4v6 PDU session through the real core.
 // The UE gets only an interface identifier in NAS; its /64 comes in the
-// UPF's Router Advertisement on the user plane (the first one may pass
-// before the TUN is bound: a later initial one, or the answer to a
-// solicitation, brings it). Then ping -6 reaches the UPF's N6 side.
+// UPF's Router Advertisement on the user plane (the first initial one may
+// pass before the TUN is bound: the answer to the UE's Router
+// Solicitation brings it). Then ping -6 reaches the UPF's N6 side.
 // Spec: TS 23.501 §5.8.2.2.2; TS 29.061 §11.2.1.3.2
 func TestTUNThroughCoreIPv6(t *testing.T) {
 	testenv.NeedRoot(t)
@@ -227,6 +227,7 @@ func TestTUNThroughCoreIPv6(t *testing.T) {
 	if !s.HasIPv6 {
 		t.Fatal("no IPv6 interface identifier in the PDU session")
 	}
+	attached := time.Now()
 	tn, err := u.AttachTUN(s.ID, ue.TUNConfig{NS: uens})
 	if err != nil {
 		t.Fatal(err)
@@ -236,6 +237,7 @@ func TestTUNThroughCoreIPv6(t *testing.T) {
 	for {
 		var ok bool
 		if a6, ok = tn.IPv6(); ok {
+			t.Logf("IPv6 prefix learnt %s after AttachTUN", time.Since(attached))
 			break
 		}
 		if time.Now().After(deadline) {

@@ -53,6 +53,9 @@ type TUN struct {
 	v6     atomic.Bool // the global IPv6 address is configured
 	v6Addr atomic.Pointer[netip.Prefix]
 	mu     sync.Mutex // AddAddr from the RA path
+	ulmu   sync.Mutex // Bearer.Uplink: the reader and the solicitor
+	stop   chan struct{}
+	rsDone chan struct{} // closed when no solicitation can follow
 }
 
 // OpenTUN makes the TUN device for session s (as the UE got it) in
@@ -102,8 +105,12 @@ func OpenTUN(c *gnb.Connection, s Session, cfg TUNConfig) (*TUN, error) {
 		return nil, fmt.Errorf("ue: TUN for PDU session %d: %w", s.ID, err)
 	}
 	// The interface identifier comes from the SMF, not from the kernel's
-	// SLAAC; without IPv6 in the session the device stays IPv4-only (no
-	// router solicitations or MLD reports uplink).
+	// SLAAC, so the kernel must not learn from advertisements: the TUN
+	// sends its own Router Solicitations from fe80::IID (solicit) and takes
+	// the prefix from the downlink. (The kernel may still send one RS from
+	// its own link-local address when the device comes up, before this
+	// setting lands.) Without IPv6 in the session the device stays
+	// IPv4-only (no MLD reports uplink).
 	// Spec: TS 23.501 §5.8.2.2.1
 	knob, val := "accept_ra", "0"
 	if !s.HasIPv6 {
@@ -113,7 +120,7 @@ func OpenTUN(c *gnb.Connection, s Session, cfg TUNConfig) (*TUN, error) {
 		dev.Close()
 		return nil, fmt.Errorf("ue: TUN for PDU session %d: %w", s.ID, err)
 	}
-	t := &TUN{dev: dev, sess: s, done: make(chan struct{})}
+	t := &TUN{dev: dev, sess: s, done: make(chan struct{}), stop: make(chan struct{}), rsDone: make(chan struct{})}
 	if v6.IsValid() {
 		t.v6.Store(true)
 		t.v6Addr.Store(&v6)
@@ -125,6 +132,11 @@ func OpenTUN(c *gnb.Connection, s Session, cfg TUNConfig) (*TUN, error) {
 	}
 	t.bearer = b
 	go t.uplink(cfg.MTU)
+	if s.HasIPv6 && !v6.IsValid() {
+		go t.solicit(t.stop)
+	} else {
+		close(t.rsDone)
+	}
 	return t, nil
 }
 
@@ -165,10 +177,12 @@ func (t *TUN) IPv6() (netip.Addr, bool) {
 func (t *TUN) Stats() gnb.BearerStats { return t.bearer.Stats() }
 
 // Close removes the device (with its addresses and routes) and waits for
-// its uplink reader.
+// its uplink reader and Router Solicitations.
 func (t *TUN) Close() error {
 	var err error
 	t.once.Do(func() {
+		close(t.stop)
+		<-t.rsDone
 		err = t.dev.Close()
 		<-t.done
 	})
@@ -193,7 +207,7 @@ func (t *TUN) uplink(mtu int) {
 		}
 		// A released bearer counts the drop; the device stays until the
 		// session is released at the UE.
-		t.bearer.Uplink(buf[:gnb.ULHeadroom+n])
+		t.sendUplink(buf[:gnb.ULHeadroom+n])
 	}
 }
 

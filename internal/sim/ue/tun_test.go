@@ -42,12 +42,14 @@ func TestTUN(t *testing.T) {
 		name     string
 		n1, n2   uint8
 		v4, v6   bool
-		ra       bool // learn the prefix from a Router Advertisement
+		ra       bool // learn the prefix from an unsolicited Router Advertisement
+		rs       bool // learn it from the answer to the UE's Router Solicitation
 		prefixed bool // give the prefix in TUNConfig
 	}{
-		{"IPv4", n1.PDUSessionTypeIPv4, n2.PDUSessionIPv4, true, false, false, false},
-		{"IPv6-RA", n1.PDUSessionTypeIPv6, n2.PDUSessionIPv6, false, true, true, false},
-		{"IPv4v6", n1.PDUSessionTypeIPv4v6, n2.PDUSessionIPv4v6, true, true, false, true},
+		{"IPv4", n1.PDUSessionTypeIPv4, n2.PDUSessionIPv4, true, false, false, false, false},
+		{"IPv6-RA", n1.PDUSessionTypeIPv6, n2.PDUSessionIPv6, false, true, true, false, false},
+		{"IPv6-RS", n1.PDUSessionTypeIPv6, n2.PDUSessionIPv6, false, true, false, true, false},
+		{"IPv4v6", n1.PDUSessionTypeIPv4v6, n2.PDUSessionIPv4v6, true, true, false, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tp := netnstest.New(t)
@@ -64,6 +66,10 @@ func TestTUN(t *testing.T) {
 			if c.prefixed {
 				cfg.IPv6Prefix = prefix6
 			}
+			if c.rs {
+				e.UPF.AnswerRS(prefix6)
+			}
+			start := time.Now()
 			tn, err := ue.OpenTUN(e.Conn, s, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -72,15 +78,27 @@ func TestTUN(t *testing.T) {
 			if tn.Name() != "pdu1" {
 				t.Errorf("name %q", tn.Name())
 			}
+			ll := netip.MustParseAddr("fe80::4507") // the UE's link-local, from ueIID
 			want6 := netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 0x45, 0, 1, 0, 0, 0, 0, 0, 0, 0x45, 0x07})
 			if c.ra {
 				if _, ok := tn.IPv6(); ok {
 					t.Fatal("IPv6 address before any Router Advertisement")
 				}
-				if err := e.UPF.SendDL(routerAdvertisement(prefix6)); err != nil {
+				if err := e.UPF.SendDL(gnbtest.RouterAdvertisement(prefix6)); err != nil {
 					t.Fatal(err)
 				}
 				waitFor(t, "IPv6 address from the RA", func() bool { _, ok := tn.IPv6(); return ok })
+				// Unanswered, the UE's solicitation still reached the UPF.
+				waitFor(t, "a Router Solicitation from "+ll.String(), func() bool {
+					return slices.Contains(e.UPF.Solicitors(), ll)
+				})
+			}
+			if c.rs {
+				waitFor(t, "IPv6 address from the solicited RA", func() bool { _, ok := tn.IPv6(); return ok })
+				t.Logf("IPv6 prefix learnt %s after OpenTUN", time.Since(start))
+				if !slices.Contains(e.UPF.Solicitors(), ll) {
+					t.Errorf("Router Solicitations from %v, want one from %v", e.UPF.Solicitors(), ll)
+				}
 			}
 			if c.v6 {
 				if a, ok := tn.IPv6(); !ok || a != want6 {
@@ -195,39 +213,6 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// routerAdvertisement is an RA from fe80::1 to all nodes with one Prefix
-// Information option (on-link, autonomous). Spec: RFC 4861 §4.2, §4.6.2
-func routerAdvertisement(p netip.Prefix) []byte {
-	ra := []byte{134, 0, 0, 0, 64, 0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0}
-	pio := make([]byte, 32)
-	pio[0], pio[1], pio[2], pio[3] = 3, 4, byte(p.Bits()), 0xc0
-	binary.BigEndian.PutUint32(pio[4:], 86400)
-	binary.BigEndian.PutUint32(pio[8:], 14400)
-	a := p.Addr().As16()
-	copy(pio[16:], a[:])
-	icmp := append(ra, pio...)
-	src := netip.MustParseAddr("fe80::1").As16()
-	dst := netip.MustParseAddr("ff02::1").As16()
-	h := make([]byte, 40)
-	h[0] = 0x60
-	binary.BigEndian.PutUint16(h[4:], uint16(len(icmp)))
-	h[6], h[7] = 58, 255
-	copy(h[8:], src[:])
-	copy(h[24:], dst[:])
-	var s uint32
-	for _, b := range [][]byte{h[8:40], icmp} {
-		for i := 0; i+1 < len(b); i += 2 {
-			s += uint32(b[i])<<8 | uint32(b[i+1])
-		}
-	}
-	s += uint32(len(icmp)) + 58
-	for s > 0xffff {
-		s = s>>16 + s&0xffff
-	}
-	binary.BigEndian.PutUint16(icmp[2:], ^uint16(s))
-	return append(h, icmp...)
 }
 
 // TestTUNUDPWindow pushes UDP datagrams from the UE's namespace through

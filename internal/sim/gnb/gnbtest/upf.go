@@ -28,6 +28,9 @@ type UPF struct {
 	stats   UPFStats
 	signals [][]byte // non-G-PDU messages, copied
 	sigCh   chan struct{}
+
+	raPrefix netip.Prefix // answer Router Solicitations with it (AnswerRS)
+	rsFrom   []netip.Addr // sources of the Router Solicitations
 }
 
 // UPFStats counts what the fake UPF saw and sent.
@@ -37,7 +40,8 @@ type UPFStats struct {
 	Echo4      uint64 // ICMP echo requests answered
 	Echo6      uint64 // ICMPv6 echo requests answered
 	UDP        uint64 // UDP datagrams echoed
-	Other      uint64 // T-PDUs not answered (e.g. MLD, router solicitations)
+	RS         uint64 // Router Solicitations (answered after AnswerRS)
+	Other      uint64 // T-PDUs not answered (e.g. MLD)
 	DL         uint64 // G-PDUs sent to the gNB
 	DLBytes    uint64 // their T-PDU octets
 	ULBytes    uint64 // T-PDU octets of UL
@@ -145,6 +149,16 @@ func (u *UPF) serve(done chan struct{}) {
 			continue
 		}
 		u.count(func(s *UPFStats) { s.UL++; s.ULBytes += uint64(len(p.Payload)) })
+		if rs, ra := u.answerRS(p.Payload); rs {
+			u.count(func(s *UPFStats) { s.RS++ })
+			if ra == nil {
+				continue
+			}
+			if err := u.SendDL(ra); err != nil {
+				u.t.Errorf("fake UPF: downlink: %v", err)
+			}
+			continue
+		}
 		reply, kind := Reflect(p.Payload)
 		if reply == nil {
 			u.count(func(s *UPFStats) { s.Other++ })
