@@ -200,17 +200,18 @@ func (c *Core) Run(ctx context.Context) (err error) {
 		return err
 	}
 	defer stopAPI()
-	c.logStart(t, why, path, keys)
-
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	sess.waitAssociated(ctx, 3*time.Second)
 	select {
 	case <-a.Ready():
-		close(c.ready)
 	case err := <-done:
 		return err
 	}
+	// "running" is said once the AMF serves N2, so whoever waits for it
+	// (an operator, a test) also sees "stopped" at the end.
+	c.logStart(t, why, path, keys)
+	close(c.ready)
 	err = <-done
 	c.log.Info("go5g core stopped")
 	if err != nil && !errors.Is(err, sctp.ErrClosed) {

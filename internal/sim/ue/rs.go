@@ -63,8 +63,10 @@ func buildRS(b []byte, iid [8]byte) int {
 func (t *TUN) solicit(stop <-chan struct{}) {
 	defer close(t.rsDone)
 	buf := make([]byte, gnb.ULHeadroom+rsLen)
-	for range maxRtrSolicitations {
-		if t.v6.Load() {
+	for i := range maxRtrSolicitations {
+		// The first is sent at start-up whatever else arrived (RFC 4861
+		// §6.3.7); the others only while no prefix is known.
+		if i > 0 && t.v6.Load() {
 			return
 		}
 		n := buildRS(buf[gnb.ULHeadroom:], t.sess.IPv6IID)

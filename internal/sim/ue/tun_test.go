@@ -96,9 +96,9 @@ func TestTUN(t *testing.T) {
 			if c.rs {
 				waitFor(t, "IPv6 address from the solicited RA", func() bool { _, ok := tn.IPv6(); return ok })
 				t.Logf("IPv6 prefix learnt %s after OpenTUN", time.Since(start))
-				if !slices.Contains(e.UPF.Solicitors(), ll) {
-					t.Errorf("Router Solicitations from %v, want one from %v", e.UPF.Solicitors(), ll)
-				}
+				waitFor(t, "a Router Solicitation from "+ll.String(), func() bool {
+					return slices.Contains(e.UPF.Solicitors(), ll)
+				})
 			}
 			if c.v6 {
 				if a, ok := tn.IPv6(); !ok || a != want6 {
