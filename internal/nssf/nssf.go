@@ -3,6 +3,7 @@ package nssf
 import (
 	"errors"
 	"fmt"
+	"go5g/internal/dnname"
 	"regexp"
 	"strings"
 
@@ -125,7 +126,7 @@ func (c Config) Validate() error {
 		}
 		for j, d := range dnns {
 			if d != "" {
-				if err := checkDNN(d); err != nil {
+				if err := dnname.Check(d); err != nil {
 					bad(fmt.Sprintf("%s.dnns[%d]", f, j), "%v", err)
 					continue
 				}
@@ -239,28 +240,6 @@ func snssaiString(s models.Snssai) string {
 		return fmt.Sprintf("SST %d", s.Sst)
 	}
 	return fmt.Sprintf("SST %d SD %s", s.Sst, strings.ToLower(s.Sd))
-}
-
-// checkDNN checks a DNN in the form of an APN Network Identifier: labels
-// of letters, digits and hyphens separated by dots, at most 63 octets.
-//
-// Spec: TS 23.003 §9.1.1
-func checkDNN(d string) error {
-	if len(d) == 0 || len(d) > 63 {
-		return fmt.Errorf("%q: want 1 to 63 characters", d)
-	}
-	for label := range strings.SplitSeq(d, ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("%q: empty label or label starting or ending with '-'", d)
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i] | 0x20
-			if !(label[i] >= '0' && label[i] <= '9') && !(c >= 'a' && c <= 'z') && label[i] != '-' {
-				return fmt.Errorf("%q: %q is not a letter, digit or '-'", d, label[i])
-			}
-		}
-	}
-	return nil
 }
 
 func allDigits(s string) bool {

@@ -3,6 +3,7 @@ package nssf
 import (
 	"context"
 	"fmt"
+	"go5g/internal/dnname"
 	"net/http"
 	"strings"
 
@@ -233,7 +234,7 @@ func (n *NSSF) SelectForPDUSession(ctx context.Context, snssai models.Snssai, dn
 		return PDUSessionSlice{}, badParam("sliceInfoRequestForPduSession.sNssai: %v", err)
 	}
 	if dnn != "" {
-		if err := checkDNN(dnn); err != nil {
+		if err := dnname.Check(dnn); err != nil {
 			return PDUSessionSlice{}, badParam("dnn: %v", err)
 		}
 	}

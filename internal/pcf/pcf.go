@@ -3,6 +3,7 @@ package pcf
 import (
 	"errors"
 	"fmt"
+	"go5g/internal/dnname"
 	"slices"
 	"strings"
 	"sync"
@@ -107,7 +108,7 @@ func (c Config) Validate() error {
 	for i, p := range c.Policies {
 		f := fmt.Sprintf("policies[%d]", i)
 		if p.DNN != "" {
-			if err := checkDNN(p.DNN); err != nil {
+			if err := dnname.Check(p.DNN); err != nil {
 				bad(f+".dnn", "%v", err)
 			}
 		}
@@ -286,28 +287,6 @@ func isHex(s string, n int) bool {
 		}
 	}
 	return true
-}
-
-// checkDNN checks a DNN in the form of an APN Network Identifier: labels
-// of letters, digits and hyphens separated by dots, at most 63 octets.
-//
-// Spec: TS 23.003 §9.1.1
-func checkDNN(d string) error {
-	if len(d) == 0 || len(d) > 63 {
-		return fmt.Errorf("%q: want 1 to 63 characters", d)
-	}
-	for label := range strings.SplitSeq(d, ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("%q: empty label or label starting or ending with '-'", d)
-		}
-		for i := 0; i < len(label); i++ {
-			c := label[i] | 0x20
-			if !(label[i] >= '0' && label[i] <= '9') && !(c >= 'a' && c <= 'z') && label[i] != '-' {
-				return fmt.Errorf("%q: %q is not a letter, digit or '-'", d, label[i])
-			}
-		}
-	}
-	return nil
 }
 
 // Deps are the PCF's dependencies. There are none yet: the subscribed

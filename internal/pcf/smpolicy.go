@@ -3,6 +3,7 @@ package pcf
 import (
 	"context"
 	"fmt"
+	"go5g/internal/dnname"
 	"net/http"
 	"slices"
 	"strconv"
@@ -200,7 +201,7 @@ func checkContext(req models.Pcf_SMPolCtrl_SmPolicyContextData) error {
 	case req.SliceInfo == nil:
 		return problem.New(problem.MandatoryIEMissing, "sliceInfo is missing")
 	}
-	if err := checkDNN(req.Dnn); err != nil {
+	if err := dnname.Check(req.Dnn); err != nil {
 		return problem.Newf(problem.MandatoryIEIncorrect, "dnn: %v", err)
 	}
 	if err := checkSnssai(*req.SliceInfo); err != nil {
