@@ -3,11 +3,12 @@ package nssf
 import (
 	"errors"
 	"fmt"
-	"go5g/internal/dnname"
 	"regexp"
 	"strings"
 
 	"github.com/free5gc/openapi/models"
+
+	"go5g/internal/dnname"
 )
 
 // Config is the NSSF's slice configuration.

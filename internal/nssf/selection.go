@@ -3,12 +3,12 @@ package nssf
 import (
 	"context"
 	"fmt"
-	"go5g/internal/dnname"
 	"net/http"
 	"strings"
 
 	"github.com/free5gc/openapi/models"
 
+	"go5g/internal/dnname"
 	"go5g/internal/problem"
 )
 

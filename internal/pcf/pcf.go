@@ -3,12 +3,13 @@ package pcf
 import (
 	"errors"
 	"fmt"
-	"go5g/internal/dnname"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/free5gc/openapi/models"
+
+	"go5g/internal/dnname"
 )
 
 // DefaultMaxAssociations bounds the SM policy associations held at once

@@ -3,7 +3,6 @@ package pcf
 import (
 	"context"
 	"fmt"
-	"go5g/internal/dnname"
 	"net/http"
 	"slices"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/free5gc/openapi/models"
 
+	"go5g/internal/dnname"
 	"go5g/internal/problem"
 )
 
