@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go5g/internal/n2"
 	"go5g/internal/smf"
 	"go5g/internal/upfnode"
 )
@@ -17,8 +18,8 @@ import (
 // own PFCP address.
 type SMFConfig struct {
 	DNNs []DNNConfig `yaml:"dnns"`
-	// UPFs in selection order: the first that serves a session's DNN is
-	// used (TS 23.501 §6.3.3). An empty n4_address is the UPF embedded in
+	// UPFs in selection order: the first that serves a session's DNN and
+	// slice is used (TS 23.501 §6.3.3). An empty n4_address is the UPF embedded in
 	// this process (the upf section).
 	UPFs []UPFPeer `yaml:"upfs"`
 	// N4Address is the SMF's PFCP host:port. Its host is the SMF's Node ID
@@ -41,6 +42,8 @@ type UPFPeer struct {
 	Name      string   `yaml:"name"`
 	N4Address string   `yaml:"n4_address"`
 	DNNs      []string `yaml:"dnns,flow"`
+	// Slices the UPF serves; empty: all. Each must be one of amf.slices.
+	Slices []Slice `yaml:"slices"`
 }
 
 // UPFConfig is the UPF embedded in `go5g core`: internal/upfnode, as `go5g
@@ -195,6 +198,11 @@ func (v *validator) smfValidate(c Config) {
 				v.bad(fmt.Sprintf("%s.dnns[%d]", p, j), "%q is not one of smf.dnns", d)
 			}
 		}
+		for j, sl := range u.Slices {
+			if !slices.ContainsFunc(c.AMF.Slices, sl.same) {
+				v.bad(fmt.Sprintf("%s.slices[%d]", p, j), "{sst: %d, sd: %q} is not one of amf.slices", sl.SST, sl.SD)
+			}
+		}
 	}
 	if n := countEmbedded(s.UPFs); n > 1 {
 		v.bad("smf.upfs", "%d entries have an empty n4_address; only one UPF is embedded", n)
@@ -285,7 +293,19 @@ func (c Config) smfConfig() smf.Config {
 		sc.DNNs = append(sc.DNNs, dn)
 	}
 	for _, u := range c.SMF.UPFs {
-		sc.UPFs = append(sc.UPFs, smf.UPFConfig{Name: u.Name, DNNs: slices.Clone(u.DNNs)})
+		uc := smf.UPFConfig{Name: u.Name, DNNs: slices.Clone(u.DNNs)}
+		for _, sl := range u.Slices {
+			sd, _ := parseSD(sl.SD) // validated
+			uc.Slices = append(uc.Slices, n2.SNSSAI{SST: uint8(sl.SST), SD: sd, HasSD: sl.SD != ""})
+		}
+		sc.UPFs = append(sc.UPFs, uc)
 	}
 	return sc
+}
+
+// same reports whether s and o name one S-NSSAI (SDs compare as numbers).
+func (s Slice) same(o Slice) bool {
+	a, aerr := parseSD(s.SD)
+	b, berr := parseSD(o.SD)
+	return s.SST == o.SST && aerr == nil && berr == nil && a == b && (s.SD == "") == (o.SD == "")
 }

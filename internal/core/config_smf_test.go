@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"go5g/internal/n2"
 	"go5g/internal/smf"
 )
 
@@ -174,5 +175,25 @@ func TestMarshalSMF(t *testing.T) {
 	}
 	if !reflect.DeepEqual(c, Defaults()) {
 		t.Errorf("printed config loads as\n%+v\nwant\n%+v", c, Defaults())
+	}
+}
+
+// A UPF can be limited to slices; each must be one the AMF serves.
+func TestUPFSlices(t *testing.T) {
+	c := Defaults()
+	c.AMF.Slices = []Slice{{SST: 1}, {SST: 2, SD: "00000A"}}
+	c.SMF.UPFs[0].Slices = []Slice{{SST: 2, SD: "00000a"}}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	sc := c.smfConfig()
+	want := []n2.SNSSAI{{SST: 2, SD: 10, HasSD: true}}
+	if !reflect.DeepEqual(sc.UPFs[0].Slices, want) {
+		t.Errorf("smf UPF slices = %+v, want %+v", sc.UPFs[0].Slices, want)
+	}
+	c.SMF.UPFs[0].Slices = []Slice{{SST: 3}}
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), "smf.upfs[0].slices[0]") {
+		t.Errorf("Validate with a slice the AMF does not serve = %v, want an error naming smf.upfs[0].slices[0]", err)
 	}
 }
