@@ -84,12 +84,13 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.AMF.N2.UDPPort = *udpPort
 	cfg.API.Address = *apiAddr
 	cfg.UPF.N3.Address = "127.0.0.1:2152" // the simulated gNBs are on loopback
+	cfg.StoreKeyFile = os.Getenv(store.MasterKeyFileEnv) // as the other commands
 	if !*userPlane {
 		cfg.UPF.Enabled, cfg.SMF.UPFs = false, nil
 	}
 
 	fmt.Fprintf(e.stdout, "[1/4] store %s: provisioning %d subscribers and a SUCI Profile A key\n", cfg.StorePath(), *ues)
-	pub, err := provisionDemo(ctx, cfg.StorePath(), 1, *ues)
+	pub, err := provisionDemo(ctx, cfg, 1, *ues)
 	if err != nil {
 		return err
 	}
@@ -156,13 +157,18 @@ From another terminal, more UEs (the same subscribers; add others with 'go5g sub
 }
 
 // provisionDemo adds n demo subscribers from MSIN index first and a Profile
-// A key (id 1) to the store at path unless they are there, and returns the
-// key's public half.
-func provisionDemo(ctx context.Context, path string, first, n int) (suci.PublicKey, error) {
+// A key (id 1) to cfg's store unless they are there, sealed with cfg's
+// master key if it has one, and returns the key's public half.
+func provisionDemo(ctx context.Context, cfg core.Config, first, n int) (suci.PublicKey, error) {
+	path := cfg.StorePath()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return suci.PublicKey{}, err
 	}
-	st, err := store.Open(path)
+	opts, err := cfg.StoreOptions()
+	if err != nil {
+		return suci.PublicKey{}, fmt.Errorf("%w (from %s)", err, store.MasterKeyFileEnv)
+	}
+	st, err := store.Open(path, opts...)
 	if err != nil {
 		return suci.PublicKey{}, err
 	}

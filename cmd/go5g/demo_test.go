@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +45,28 @@ func TestDemoOnce(t *testing.T) {
 	keys, err := st.HomeNetworkKeys(context.Background())
 	if err != nil || len(keys) != 1 {
 		t.Errorf("store holds %d home network keys (%v), want 1", len(keys), err)
+	}
+}
+
+// TestDemoMasterKey: with GO5G_MASTER_KEY_FILE set, as for the other
+// commands, the demo seals what it provisions and its core reads it back
+// (every UE registers).
+func TestDemoMasterKey(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(t.TempDir(), "master.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("cd", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(store.MasterKeyFileEnv, keyFile)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"demo", "--once", "--ues", "3", "--gnbs", "1", "--n2-udp-port", "0", "--api", "127.0.0.1:0", "--user-plane=false", "--data-dir", dir}, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), "3 UEs: 3 registered, 0 failed") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
+	}
+	if _, err := store.Open(filepath.Join(dir, "go5g.db")); !errors.Is(err, store.ErrMasterKey) {
+		t.Errorf("store opened without the master key: %v, want ErrMasterKey (secrets not sealed)", err)
 	}
 }
 

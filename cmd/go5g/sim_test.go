@@ -24,7 +24,7 @@ import (
 func simCore(t *testing.T, first, count int) (udpPort int, pubA string) {
 	t.Helper()
 	cfg := coretest.Config(t.TempDir())
-	pub, err := provisionDemo(context.Background(), cfg.StorePath(), first, count)
+	pub, err := provisionDemo(context.Background(), cfg, first, count)
 	if err != nil {
 		t.Fatal(err)
 	}
