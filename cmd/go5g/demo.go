@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	cfg.AMF.N2.Transport = string(sctp.TransportUDP)
 	cfg.AMF.N2.UDPPort = *udpPort
 	cfg.API.Address = *apiAddr
-	cfg.UPF.N3.Address = "127.0.0.1:2152" // the simulated gNBs are on loopback
+	cfg.UPF.N3.Address = "127.0.0.1:2152"                // the simulated gNBs are on loopback
 	cfg.StoreKeyFile = os.Getenv(store.MasterKeyFileEnv) // as the other commands
 	if !*userPlane {
 		cfg.UPF.Enabled, cfg.SMF.UPFs = false, nil
