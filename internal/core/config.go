@@ -14,6 +14,7 @@ import (
 	"go5g/internal/n2"
 	"go5g/internal/sctp"
 	"go5g/internal/store"
+	"go5g/internal/yamlconf"
 )
 
 // Config is the whole `go5g core` configuration, as read from YAML. Every
@@ -137,7 +138,7 @@ type SCTPConfig struct {
 }
 
 // Duration is a time.Duration written in YAML as a Go duration ("6s").
-type Duration time.Duration
+type Duration = yamlconf.Duration
 
 // Defaults is the configuration with no file: PLMN 001/01, TAC 1, slice
 // SST 1, N2 on every address at port 38412 with transport auto, and the
@@ -207,12 +208,7 @@ func (c Config) StoreOptions() ([]store.Option, error) {
 }
 
 // FieldError is one bad value, named by its YAML path ("amf.n2.transport").
-type FieldError struct {
-	Path string
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+type FieldError = yamlconf.FieldError
 
 // Validate checks every field and returns one FieldError per problem,
 // joined; nil if the configuration can run.

@@ -11,6 +11,7 @@ import (
 	"go5g/internal/n2"
 	"go5g/internal/smf"
 	"go5g/internal/upfnode"
+	"go5g/internal/yamlconf"
 )
 
 // SMFConfig is the SMF section: the data networks with their UE address
@@ -101,7 +102,7 @@ func smfDefaults() (SMFConfig, UPFConfig) {
 	u := upfnode.Defaults()
 	return SMFConfig{
 			DNNs:      dnns,
-			UPFs:      []UPFPeer{{Name: "upf", DNNs: []string{}}},
+			UPFs:      []UPFPeer{{Name: "upf", DNNs: []string{}, Slices: []Slice{}}},
 			N4Address: "127.0.0.2:8805",
 		}, UPFConfig{
 			Enabled: true,
@@ -215,7 +216,7 @@ func (v *validator) smfValidate(c Config) {
 		v.bad("smf.n4_address", "%q is a loopback address but smf.upfs lists a UPF on another host: give an address that UPF reaches", s.N4Address)
 	}
 	if c.UPF.Enabled && c.embedded() {
-		for _, fe := range unjoin(c.upfnodeConfig().Validate()) {
+		for _, fe := range yamlconf.Split(c.upfnodeConfig().Validate()) {
 			if f, ok := fe.(*upfnode.FieldError); ok {
 				path := "upf." + f.Path
 				if strings.HasPrefix(f.Path, "n6.pools") {

@@ -8,6 +8,7 @@ import (
 
 	"go5g/internal/n2"
 	"go5g/internal/smf"
+	"go5g/internal/yamlconf"
 )
 
 // TestSMFDefaults: with no file the SMF serves "internet" with the default
@@ -109,7 +110,7 @@ func TestValidateSMF(t *testing.T) {
 				t.Fatal("Validate accepted it")
 			}
 			var found bool
-			for _, e := range unjoin(err) {
+			for _, e := range yamlconf.Split(err) {
 				if fe, ok := e.(*FieldError); ok && fe.Path == tc.path && strings.Contains(fe.Msg, tc.msg) {
 					found = true
 				}

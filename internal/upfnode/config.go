@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"go5g/internal/tun"
+	"go5g/internal/yamlconf"
 )
 
 // Config is one UPF network function, as read from YAML: the whole file of
@@ -70,22 +69,7 @@ type N6Config struct {
 }
 
 // Duration is a time.Duration written in YAML as a Go duration ("10s").
-type Duration time.Duration
-
-// UnmarshalYAML reads a Go duration; a bare number is refused since its
-// unit would be a guess.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	v, err := time.ParseDuration(n.Value)
-	if n.Kind != yaml.ScalarNode || err != nil {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf(
-			"line %d: %q is not a duration: write a Go duration such as 10s or 500ms", n.Line, n.Value)}}
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalYAML writes the duration as Go formats it.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+type Duration = yamlconf.Duration
 
 // Defaults is the configuration with no file: N4 on every address at port
 // 8805, N3 on 0.0.0.0:2152, the TUN go5g-n6 with MTU 1400 (room for the
@@ -100,12 +84,7 @@ func Defaults() Config {
 }
 
 // FieldError is one bad value, named by its YAML path ("n6.pools[0]").
-type FieldError struct {
-	Path string
-	Msg  string
-}
-
-func (e *FieldError) Error() string { return e.Path + ": " + e.Msg }
+type FieldError = yamlconf.FieldError
 
 // Validate checks every field and returns one *FieldError per problem,
 // joined; nil if the configuration can run. Paths are relative to this

@@ -141,9 +141,9 @@ func TestParse(t *testing.T) {
 	bad := []struct{ file, want string }{
 		{"n6:\n  mtu: 100\n", "upf.yaml:2: n6.mtu: 100"},
 		{"n6:\n  pools:\n    - 10.45.0.0/16\n    - 10.45.0.0/24\n", "upf.yaml:4: n6.pools[1]"},
-		{"n3:\n  adress: x\n", `upf.yaml:2: unknown key "adress"`},
-		{"n4:\n  heartbeat_interval: 10\n", `upf.yaml:2: "10" is not a duration`},
-		{"workers: many\n", "upf.yaml:1: cannot unmarshal"},
+		{"n3:\n  adress: x\n", `upf.yaml:2: n3.adress: unknown key; this section takes address, advertise`},
+		{"n4:\n  heartbeat_interval: 10\n", `upf.yaml:2: n4.heartbeat_interval: "10" is not a duration`},
+		{"workers: many\n", `upf.yaml:1: workers: "many": want a whole number`},
 		{"workers: 1\n---\nworkers: 2\n", "second YAML document"},
 		{"n6: [\n", "upf.yaml: "},
 	}
