@@ -5,15 +5,14 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"go5g/internal/dnname"
 )
 
 // supiDigits is the IMSI length go5g accepts: the full 15 digits of
 // TS 23.003 §2.2, so SUPIs sort numerically as text and ranges are plain
 // additions.
 const supiDigits = 15
-
-// maxDNNLen is the longest DNN, as for an APN (TS 23.003 §9.1).
-const maxDNNLen = 100
 
 // ValidSUPI checks the form "imsi-" followed by 15 digits.
 func ValidSUPI(supi string) error {
@@ -134,23 +133,10 @@ func validSNSSAIs(list []SNSSAI, def SNSSAI) error {
 	return nil
 }
 
-// ValidDNN checks one DNN: dot-separated labels of letters, digits and
-// hyphens, at most 100 octets in all.
-//
-// Spec: TS 23.003 §9.1 (APN Network Identifier, which a DNN is)
+// ValidDNN checks one DNN as dnname.Check does, as a field error.
 func ValidDNN(dnn string) error {
-	if dnn == "" || len(dnn) > maxDNNLen {
-		return fieldErr("dnns", "a DNN must be 1 to %d characters", maxDNNLen)
-	}
-	for _, label := range strings.Split(dnn, ".") {
-		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
-			return fieldErr("dnns", "DNN %q: labels are letters, digits and inner hyphens, separated by dots", dnn)
-		}
-		for _, c := range []byte(label) {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return fieldErr("dnns", "DNN %q: labels are letters, digits and inner hyphens, separated by dots", dnn)
-			}
-		}
+	if err := dnname.Check(dnn); err != nil {
+		return fieldErr("dnns", "DNN %v", err)
 	}
 	return nil
 }
