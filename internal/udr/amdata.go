@@ -16,7 +16,7 @@ import (
 //
 // Spec: TS 29.505 §5.2.3.3.1 (GET AccessAndMobilitySubscriptionData)
 func (u *UDR) QueryAmData(ctx context.Context, supi string) (models.Udm_SDM_AccessAndMobilitySubscriptionData, error) {
-	s, err := u.recentSubscriber(ctx, supi)
+	s, err := u.subscriber(ctx, supi)
 	if err != nil {
 		return models.Udm_SDM_AccessAndMobilitySubscriptionData{}, err
 	}
@@ -74,7 +74,7 @@ func SnssaiKey(n models.Snssai) string {
 //
 // Spec: TS 29.505 §5.2.4.3.1 (GET SmfSelectionSubscriptionData)
 func (u *UDR) QuerySmfSelectData(ctx context.Context, supi string) (models.Udm_SDM_SmfSelectionSubscriptionData, error) {
-	s, err := u.recentSubscriber(ctx, supi)
+	s, err := u.subscriber(ctx, supi)
 	if err != nil {
 		return models.Udm_SDM_SmfSelectionSubscriptionData{}, err
 	}

@@ -26,7 +26,6 @@ func (u *UDR) QueryAuthSubsData(ctx context.Context, supi string) (models.Udr_DR
 	if err != nil {
 		return models.Udr_DR_AuthenticationSubscription{}, err
 	}
-	u.subs.put(s)
 	return models.Udr_DR_AuthenticationSubscription{
 		Supi:                          s.SUPI,
 		AuthenticationMethod:          authMethod(s.AuthMethod),

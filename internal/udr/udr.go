@@ -30,16 +30,12 @@ type Config struct {
 	// KeyCacheTTL bounds how long a deleted home network key may still be
 	// used; zero means DefaultKeyCacheTTL, below zero turns the cache off.
 	KeyCacheTTL time.Duration
-	// SubscriberCacheTTL is how long the row read for an authentication
-	// serves that registration's other queries; zero means
-	// DefaultSubscriberCacheTTL, below zero turns the cache off.
-	SubscriberCacheTTL time.Duration
 }
 
 // Deps are the UDR's dependencies.
 type Deps struct {
 	Store Store
-	// Now is the clock of the caches; nil means time.Now.
+	// Now is the clock of the key cache; nil means time.Now.
 	Now func() time.Time
 }
 
@@ -48,7 +44,6 @@ type UDR struct {
 	store   Store
 	sqnStep uint64
 	keys    *keyCache
-	subs    *subCache
 
 	mu      sync.Mutex
 	amf3gpp map[string]models.Udm_UECM_Amf3GppAccessRegistration // by SUPI
@@ -68,9 +63,6 @@ func New(cfg Config, deps Deps) (*UDR, error) {
 	if cfg.KeyCacheTTL == 0 {
 		cfg.KeyCacheTTL = DefaultKeyCacheTTL
 	}
-	if cfg.SubscriberCacheTTL == 0 {
-		cfg.SubscriberCacheTTL = DefaultSubscriberCacheTTL
-	}
 	if deps.Now == nil {
 		deps.Now = time.Now
 	}
@@ -78,7 +70,6 @@ func New(cfg Config, deps Deps) (*UDR, error) {
 		store:   deps.Store,
 		sqnStep: cfg.SQNStep,
 		keys:    &keyCache{ttl: cfg.KeyCacheTTL, now: deps.Now},
-		subs:    newSubCache(cfg.SubscriberCacheTTL, deps.Now),
 		amf3gpp: make(map[string]models.Udm_UECM_Amf3GppAccessRegistration),
 	}, nil
 }
