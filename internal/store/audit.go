@@ -62,26 +62,16 @@ func (s *sqlStore) ListAudit(ctx context.Context, before int64, limit int) ([]Au
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, actor, action, target, detail FROM audit_log
+	return queryAll(ctx, s.db, "list audit", scanAudit, `SELECT id, at, actor, action, target, detail FROM audit_log
 WHERE id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: list audit: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail); err != nil {
-			return nil, fmt.Errorf("store: list audit: %w", err)
-		}
-		e.At = fromMS(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list audit: %w", err)
-	}
-	return out, nil
+}
+
+func scanAudit(sc scanner) (AuditEntry, error) {
+	var e AuditEntry
+	var at int64
+	err := sc.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &e.Detail)
+	e.At = fromMS(at)
+	return e, err
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,6 +1,7 @@
 // Package store keeps go5g's provisioned state: subscribers (the UDR's
-// authentication and subscription data) and the home network keys the UDM
-// uses to deconceal SUCIs. Store is the one interface the NFs and the
+// authentication and subscription data), the home network keys the UDM
+// uses to deconceal SUCIs, subscriber profiles (templates the API copies
+// into new subscribers, profile.go) and operator PCF policies (policy.go). Store is the one interface the NFs and the
 // operations tools (CLI, later the REST API) use; Open gives the embedded
 // SQLite implementation for a file path and the PostgreSQL one for a
 // postgres:// URL (the shared store of `go5g nf`).

@@ -51,6 +51,30 @@ type Store interface {
 	// DeleteHomeNetworkKey removes one key or returns ErrNotFound.
 	DeleteHomeNetworkKey(ctx context.Context, id uint8) error
 
+	// AddProfile stores a subscriber profile or returns ErrExists.
+	AddProfile(ctx context.Context, p Profile) error
+	// GetProfile returns one profile or ErrNotFound.
+	GetProfile(ctx context.Context, name string) (Profile, error)
+	// ListProfiles returns every profile, ordered by name.
+	ListProfiles(ctx context.Context) ([]Profile, error)
+	// UpdateProfile replaces an existing profile (ErrNotFound); subscribers
+	// created from it keep the values they were given.
+	UpdateProfile(ctx context.Context, p Profile) error
+	// DeleteProfile removes one profile or returns ErrNotFound.
+	DeleteProfile(ctx context.Context, name string) error
+
+	// AddPolicy stores an operator PCF policy or returns ErrExists.
+	AddPolicy(ctx context.Context, p Policy) error
+	// GetPolicy returns one policy or ErrNotFound.
+	GetPolicy(ctx context.Context, name string) (Policy, error)
+	// ListPolicies returns every policy in the order the PCF tries them:
+	// by precedence, then name.
+	ListPolicies(ctx context.Context) ([]Policy, error)
+	// UpdatePolicy replaces an existing policy (ErrNotFound).
+	UpdatePolicy(ctx context.Context, p Policy) error
+	// DeletePolicy removes one policy or returns ErrNotFound.
+	DeletePolicy(ctx context.Context, name string) error
+
 	// Close releases the database; the Store is unusable afterwards.
 	Close() error
 }

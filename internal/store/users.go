@@ -215,23 +215,7 @@ func (s *sqlStore) GetUser(ctx context.Context, name string) (User, error) {
 }
 
 func (s *sqlStore) ListUsers(ctx context.Context) ([]User, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, role, password_hash, created_at FROM users ORDER BY name`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
-	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list users: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db, "list users", scanUser, `SELECT name, role, password_hash, created_at FROM users ORDER BY name`)
 }
 
 func (s *sqlStore) UpdateUser(ctx context.Context, u User) error {
@@ -341,23 +325,7 @@ WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash))
 }
 
 func (s *sqlStore) ListAPITokens(ctx context.Context) ([]APIToken, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("store: list API tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []APIToken
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: list API tokens: %w", err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: list API tokens: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db, "list API tokens", scanToken, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id`)
 }
 
 func (s *sqlStore) RevokeAPIToken(ctx context.Context, id string, now time.Time) error {

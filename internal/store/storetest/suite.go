@@ -41,6 +41,8 @@ func RunSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ResyncSQN", testResyncSQN},
 		{"NextSQNConcurrent", testNextSQNConcurrent},
 		{"HomeNetworkKeys", testHomeNetworkKeys},
+		{"Profiles", testProfiles},
+		{"Policies", testPolicies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.f(t, open(t)) })
