@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"go5g/internal/netns"
 	"go5g/internal/netns/netnstest"
 	"go5g/internal/testenv"
@@ -242,7 +244,8 @@ type tunSim struct {
 
 // startTUNSim starts n UEs from imsi with TUNs in namespaces of a unique
 // prefix and returns once they are up.
-func startTUNSim(t *testing.T, ctx context.Context, inCore string, core *coreProcess, imsi string, n int) *tunSim {
+// Further flags in extra (--pdu-type, --n3, --gnb-id) override the defaults.
+func startTUNSim(t *testing.T, ctx context.Context, inCore string, core *coreProcess, imsi string, n int, extra ...string) *tunSim {
 	t.Helper()
 	s := &tunSim{
 		prefix: fmt.Sprintf("%s%d-%x-ue", netnstest.Prefix, os.Getpid(), time.Now().UnixNano()&0xffffff),
@@ -251,6 +254,7 @@ func startTUNSim(t *testing.T, ctx context.Context, inCore string, core *corePro
 	s.cmd = exec.Command(inCore, "sim", "--amf", "127.0.0.1:38412", "--transport", "udp", "--amf-udp-port", "9899",
 		"--ues", fmt.Sprint(n), "--imsi", imsi, "--k", demoK, "--opc", demoOPc, "--tun", "--n3", "127.0.0.1",
 		"--ue-netns", s.prefix, "--table", "full", "--timeout", "60s")
+	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stdout = &s.stdout
 	pipe, err := s.cmd.StderrPipe()
 	if err != nil {
@@ -507,4 +511,159 @@ func udpRate(t *testing.T, from, to *netns.NS, dst netip.Addr) (float64, float64
 		t.Fatalf("received %d octets over %s of a %s flow", r.octets, r.last.Sub(r.first), dur)
 	}
 	return float64(r.octets*8) / r.last.Sub(r.first).Seconds(), off
+}
+
+// The IPv6 side of the data network of TestUserPlaneIPv6EndToEnd, and the
+// UE pool its DN routes back through the core.
+const (
+	upCoreDN6 = "2001:db8:2::1"
+	upDNHost6 = "2001:db8:2::2"
+	upPool6   = "fd00:45::/48"
+)
+
+// TestUserPlaneIPv6EndToEnd: IPv6 through the real binary's UPF (issue
+// 4). `go5g core` with an IPv6 pool runs in a namespace, a DN host behind
+// its N6 in another; two UEs with IPv6 PDU sessions and two with IPv4v6
+// sessions (two sims, two gNBs, held at once) learn their /64 from the
+// UPF's Router Advertisement and ping the DN host over IPv6 (and, with
+// IPv4v6, over IPv4). Every UE has its own /64 with the SMF's interface
+// identifier.
+// Spec: TS 23.501 §5.8.2.2 (a /64 per PDU session, prefix by Router
+// Advertisement); TS 29.061 §11.2.1.3.2
+func TestUserPlaneIPv6EndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs UEs with TUNs")
+	}
+	testenv.NeedRoot(t)
+	testenv.NeedTool(t, "ping")
+	if err := tun.Probe(); err != nil {
+		t.Skipf("no TUN here: %v", err)
+	}
+	tp := netnstest.New(t)
+	tp.Link(netnstest.End{Role: "core", Name: "dn", Addrs: []string{upCoreDN + "/24", upCoreDN6 + "/64"}},
+		netnstest.End{Role: "dn", Name: "core", Addrs: []string{upDNHost + "/24", upDNHost6 + "/64"}})
+	tp.Router("core")
+	tp.Route("dn", "10.45.0.0/16", upCoreDN)
+	tp.Route("dn", upPool6, upCoreDN6)
+
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	inCore := nsWrapper(t, bin, tp.Name("core"))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	db := filepath.Join(dir, "go5g.db")
+	mustRun(t, ctx, bin, "subscriber", "add", "--supi", "imsi-001010000000001", "--count", "4",
+		"--k", demoK, "--opc", demoOPc, "--store", db)
+	cfg := filepath.Join(dir, "core.yaml")
+	writeFile(t, cfg, upCoreConfig6(db))
+	core := startCore(t, ctx, inCore, cfg)
+	defer core.stop(t)
+
+	// Two sims at once, each its own gNB with its own N3 address.
+	v6 := startTUNSim(t, ctx, inCore, core, "001010000000001", 2, "--pdu-type", "ipv6")
+	v4v6 := startTUNSim(t, ctx, inCore, core, "001010000000003", 2, "--pdu-type", "ipv4v6", "--gnb-id", "2", "--n3", "127.0.0.3")
+	pool6, pool4 := netip.MustParsePrefix(upPool6), netip.MustParsePrefix("10.45.0.0/16")
+	prefixes := map[netip.Prefix]string{}
+	for _, s := range []*tunSim{v6, v4v6} {
+		iids := parseIIDs(s, t)
+		for i := 1; i <= s.n; i++ {
+			ns := fmt.Sprintf("%s%d", s.prefix, i)
+			a6 := waitUEAddr(t, ns, pool6, 30*time.Second)
+			if !a6.IsValid() {
+				t.Errorf("%s: no IPv6 address from %v within 30 s (no Router Advertisement?)\nsim:\n%s\ncore:\n%s", ns, pool6, s.stderr.String(), core.logsNow())
+				continue
+			}
+			if iid, ok := iids[ns]; !ok || [8]byte(a6.AsSlice()[8:]) != [8]byte(iid.AsSlice()[8:]) {
+				t.Errorf("%s: address %v, want the interface identifier %v the SMF gave (sim table:\n%s)", ns, a6, iid, s.stdout.String())
+			}
+			p := netip.PrefixFrom(a6, 64).Masked()
+			if o, dup := prefixes[p]; dup {
+				t.Errorf("%s and %s share the prefix %v", o, ns, p)
+			}
+			prefixes[p] = ns
+			out, err := exec.CommandContext(ctx, "ip", "netns", "exec", ns, "ping", "-6", "-n", "-c", "3", "-i", "0.2", "-W", "5", upDNHost6).CombinedOutput()
+			if err != nil {
+				t.Errorf("ping -6 %s from %s (%v): %v\n%s\ncore:\n%s", upDNHost6, ns, a6, err, out, core.logsNow())
+				continue
+			}
+			t.Logf("%s (%v) → DN %s: %s", ns, a6, upDNHost6, lastLine(string(out)))
+			if s != v4v6 {
+				if a4 := waitUEAddr(t, ns, pool4, 0); a4.IsValid() {
+					t.Errorf("%s: IPv6 session has IPv4 address %v", ns, a4)
+				}
+				continue
+			}
+			a4 := waitUEAddr(t, ns, pool4, 5*time.Second)
+			if !a4.IsValid() {
+				t.Errorf("%s: IPv4v6 session without an IPv4 address from %v", ns, pool4)
+				continue
+			}
+			out, err = exec.CommandContext(ctx, "ip", "netns", "exec", ns, "ping", "-4", "-n", "-c", "3", "-i", "0.2", "-W", "5", upDNHost).CombinedOutput()
+			if err != nil {
+				t.Errorf("ping -4 %s from %s (%v): %v\n%s", upDNHost, ns, a4, err, out)
+				continue
+			}
+			t.Logf("%s (%v) → DN %s: %s", ns, a4, upDNHost, lastLine(string(out)))
+		}
+	}
+	if len(prefixes) != 4 {
+		t.Errorf("%d distinct /64 prefixes, want 4: %v", len(prefixes), prefixes)
+	}
+	v6.stop(t, 2)
+	v4v6.stop(t, 2)
+}
+
+// iidRow is a sim table row's IPv6 interface identifier and TUN namespace.
+var iidRow = regexp.MustCompile(`(?m)^imsi-\d+\s.*?(\S+) \(IID\)\s+(\S+)/\S+`)
+
+// parseIIDs maps each UE namespace of s to the interface identifier the
+// SMF gave its session, from the sim's table.
+func parseIIDs(s *tunSim, t *testing.T) map[string]netip.Addr {
+	t.Helper()
+	s.sessions(t) // waits for the table
+	m := map[string]netip.Addr{}
+	for _, r := range iidRow.FindAllStringSubmatch(s.stdout.String(), -1) {
+		if a, err := netip.ParseAddr(r[1]); err == nil {
+			m[r[2]] = a
+		}
+	}
+	return m
+}
+
+// waitUEAddr waits up to d for a global address of pool on any link of the
+// UE namespace name and returns it (invalid when none came).
+func waitUEAddr(t *testing.T, name string, pool netip.Prefix, d time.Duration) netip.Addr {
+	t.Helper()
+	ns, err := netns.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	h, err := ns.Netlink()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for deadline := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
+		addrs, err := h.AddrList(nil, netlink.FAMILY_ALL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range addrs {
+			if ip, ok := netip.AddrFromSlice(a.IP); ok && pool.Contains(ip.Unmap()) {
+				return ip.Unmap()
+			}
+		}
+		if time.Now().After(deadline) {
+			return netip.Addr{}
+		}
+	}
+}
+
+// upCoreConfig6 is upCoreConfig with the IPv6 pool upPool6 next to the
+// IPv4 one: the SMF hands out /64s of it, and the embedded UPF's N6 TUN
+// routes it.
+func upCoreConfig6(db string) string {
+	return strings.Replace(upCoreConfig(db, "10.45.0.0/16", "10.45.255.254/32"),
+		`ipv6_pool: ""`, `ipv6_pool: "`+upPool6+`"`, 1)
 }

@@ -8,8 +8,17 @@
 // nothing per packet. With Config.Queues > 1 the device is multi-queue
 // (IFF_MULTI_QUEUE): the kernel spreads flows over the queues and each worker
 // goroutine reads and writes its own queue, which is how reads scale across
-// cores (a TUN read(2) returns one packet, so there is no cheaper batching
-// without virtio-net headers; see below).
+// cores. A TUN read(2) returns one packet (no cheaper batching without
+// virtio-net headers; see below), but Queue.ReadBatch takes a burst per
+// wake-up: one blocking read, then what the queue already holds, so the
+// UPF sends the burst with one sendmmsg.
+//
+// IPv6 autoconfiguration is off on every device (before link up): no
+// kernel-made link-local address, no Router Solicitations, nothing learnt
+// from Router Advertisements. The program at the other end of a TUN is
+// the router or the host (the UPF; the simulated UE, which uses the
+// interface identifier the SMF gave it), so the kernel has nothing to
+// solicit, and a stray RS would travel the user plane.
 //
 // The device is configured with rtnetlink through
 // github.com/vishvananda/netlink: MTU, IPv4/IPv6 addresses, routes, link up.

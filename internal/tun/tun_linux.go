@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -52,9 +54,12 @@ type Device struct {
 	nl     *netlink.Handle
 }
 
-// Queue is one file descriptor of a device. Each Read returns one packet.
+// Queue is one file descriptor of a device. Each Read returns one packet;
+// ReadBatch returns what the queue holds, up to a batch.
 type Queue struct {
-	f *os.File
+	f      *os.File
+	closed atomic.Bool
+	batch  batchReader
 }
 
 // Open creates a TUN device in the calling thread's network namespace (use
@@ -80,6 +85,10 @@ func open(clonePath string, cfg Config) (_ *Device, err error) {
 	if n > 1 {
 		flags |= unix.IFF_MULTI_QUEUE
 	}
+	// Every step below configures the calling thread's namespace, the
+	// /proc/sys/net writes of quietIPv6 included: stay on this thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	d := &Device{name: cfg.Name}
 	defer func() {
 		if err != nil {
@@ -108,6 +117,9 @@ func open(clonePath string, cfg Config) (_ *Device, err error) {
 		if err := d.nl.LinkSetMTU(link, cfg.MTU); err != nil {
 			return nil, classify(fmt.Sprintf("tun: %s mtu %d", d.name, cfg.MTU), err)
 		}
+	}
+	if err := d.quietIPv6(link); err != nil {
+		return nil, err
 	}
 	// Up first: IPv6 addresses added to a down link turn tentative while
 	// it comes up, and for a moment packets to them are dropped.
@@ -149,7 +161,12 @@ func openQueue(clonePath, name string, flags uint16) (*Queue, string, error) {
 	// Read parks the goroutine instead of a thread, and deadlines and
 	// Close wake blocked readers.
 	f := os.NewFile(uintptr(fd), clonePath)
-	return &Queue{f: f}, ifr.Name(), nil
+	q := &Queue{f: f}
+	if err := q.batch.init(f); err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("tun: %s: %w", ifr.Name(), err)
+	}
+	return q, ifr.Name(), nil
 }
 
 // classify wraps err, marking privilege and missing-driver errors as
@@ -253,6 +270,7 @@ func (d *Device) link() netlink.Link {
 func (d *Device) Close() error {
 	var first error
 	for _, q := range d.queues {
+		q.closed.Store(true)
 		if err := q.f.Close(); err != nil && first == nil {
 			first = err
 		}

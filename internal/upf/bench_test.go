@@ -3,6 +3,7 @@ package upf
 import (
 	"fmt"
 	"net/netip"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,4 +133,37 @@ func BenchmarkLoopbackUplink(b *testing.B) {
 			mpps(b)
 		})
 	}
+}
+
+// BenchmarkBidirectional: one goroutine runs Uplink and another Downlink
+// on the same session at once, as a TCP flow's data and ACKs do on a
+// worker's two loops. One op is one packet each way.
+func BenchmarkBidirectional(b *testing.B) {
+	_, w, clk := benchUPF(b)
+	ul := gpdu(b, ulTEID, 9, ipv4UDP(ueIP, dnIP, 1000, 53, 64, 0))
+	now := clk.NS()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < b.N; i++ {
+			if got, _, _ := w.Uplink(ul, gnbN3, now+int64(i)); got == nil {
+				b.Error("dropped")
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		buf, n := dlBuf(ipv4UDP(dnIP, ueIP, 53, 1000, 64, 0))
+		for i := 0; i < b.N; i++ {
+			if out, _ := w.Downlink(buf, n, now+int64(i)); out == nil {
+				b.Error("dropped")
+				return
+			}
+		}
+	}()
+	wg.Wait()
 }

@@ -79,6 +79,13 @@ const Headroom = 32
 // Worker owns one core's share of the packet path: its N3 socket, its N6
 // queue and its scratch state. Counters are per worker so that workers do
 // not share cache lines; UPF.Stats sums them.
+//
+// Uplink is called by one goroutine at a time (the uplink loop), and so
+// is Downlink (the downlink loop): the packet and octet counts of each
+// direction have that one writer and are bumped with a plain load and
+// store (owned), not a locked read-modify-write, which on the packet path
+// cost as much as the rest of the rule work. Stats holds what other
+// goroutines count (Release, drops) with atomic adds.
 type Worker struct {
 	u     *UPF
 	conn  *n3.Conn
@@ -87,6 +94,8 @@ type Worker struct {
 	hdr   n3.Header
 	reply []byte
 	Stats Counters
+
+	ul, dl owned // the uplink loop's, the downlink loop's
 
 	// Router Advertisements answering uplink Router Solicitations (the
 	// uplink loop's; hdr belongs to the downlink loop).
@@ -107,6 +116,25 @@ func (u *UPF) NewWorker(conn *n3.Conn, dev Device) *Worker {
 	return w
 }
 
+// owned are counters with a single writer goroutine: the writer adds
+// with a plain load and store; readers load atomically and see whole
+// values. Padded to their own cache lines: the two loops of a worker run
+// on different cores.
+type owned struct {
+	_               [64]byte
+	packets, octets atomic.Uint64
+	_               [48]byte
+}
+
+func (o *owned) add(n int) {
+	o.packets.Store(o.packets.Load() + 1)
+	o.octets.Store(o.octets.Load() + uint64(n))
+}
+
+// ulPackets and dlPackets are the worker's forwarded packet counts.
+func (w *Worker) ulPackets() uint64 { return w.ul.packets.Load() + w.Stats.ULPackets.Load() }
+func (w *Worker) dlPackets() uint64 { return w.dl.packets.Load() + w.Stats.DLPackets.Load() }
+
 // Stats sums the workers' counters.
 func (u *UPF) Stats() Snapshot {
 	var s Snapshot
@@ -114,6 +142,10 @@ func (u *UPF) Stats() Snapshot {
 	defer u.wmu.Unlock()
 	for _, w := range u.workers {
 		w.Stats.add(&s)
+		s.ULPackets += w.ul.packets.Load()
+		s.ULBytes += w.ul.octets.Load()
+		s.DLPackets += w.dl.packets.Load()
+		s.DLBytes += w.dl.octets.Load()
 	}
 	if s.Drops == nil {
 		s.Drops = map[string]uint64{}
@@ -219,19 +251,30 @@ func (w *Worker) Uplink(b []byte, peer netip.AddrPort, now int64) (inner, reply 
 		w.drop(s, DropFAR)
 		return nil, nil, replyTo
 	}
-	w.count(s, pdr, now, size, true)
+	w.count(s, pdr, now, size, true, true)
 	return p.Payload, nil, replyTo
 }
 
-func (w *Worker) count(s *Session, pdr *cpdr, now int64, size int, ul bool) {
-	if ul {
+// count counts a forwarded packet for the worker, the session and the
+// PDR's URRs. own says the caller is the direction's loop (see Worker);
+// the session's and URRs' counters are shared by workers: atomic adds.
+func (w *Worker) count(s *Session, pdr *cpdr, now int64, size int, ul, own bool) {
+	switch {
+	case ul && own:
+		w.ul.add(size)
+	case own:
+		w.dl.add(size)
+	case ul:
 		w.Stats.ULPackets.Add(1)
 		w.Stats.ULBytes.Add(uint64(size))
+	default:
+		w.Stats.DLPackets.Add(1)
+		w.Stats.DLBytes.Add(uint64(size))
+	}
+	if ul {
 		s.Stats.ULPackets.Add(1)
 		s.Stats.ULBytes.Add(uint64(size))
 	} else {
-		w.Stats.DLPackets.Add(1)
-		w.Stats.DLBytes.Add(uint64(size))
 		s.Stats.DLPackets.Add(1)
 		s.Stats.DLBytes.Add(uint64(size))
 	}
@@ -305,6 +348,8 @@ func (w *Worker) forwardDL(h *n3.Header, s *Session, pdr *cpdr, buf []byte, n in
 	case far.OHC == nil:
 		w.drop(s, DropNoTunnel)
 		return nil, to
+	case canBuffer && s.buf.held.Load() && w.queueBehind(s, pdr, buf[Headroom:Headroom+n]):
+		return nil, to
 	}
 	h.Type, h.TEID, h.S, h.PN, h.NumExt = n3.TypeGPDU, far.OHC.TEID, false, false, 0
 	if qfi != 0 {
@@ -319,7 +364,7 @@ func (w *Worker) forwardDL(h *n3.Header, s *Session, pdr *cpdr, buf []byte, n in
 		w.drop(s, DropNoTunnel)
 		return nil, to
 	}
-	w.count(s, pdr, now, n, false)
+	w.count(s, pdr, now, n, false, canBuffer) // canBuffer: on the downlink loop, not Release
 	return buf[Headroom-hl : Headroom+n], far.OHC.Addr
 }
 
@@ -339,6 +384,7 @@ func (w *Worker) buffer(s *Session, pdr *cpdr, far *FAR, ip []byte, now int64) {
 	b.pkts = append(b.pkts, append([]byte(nil), ip...))
 	b.pdr = append(b.pdr, pdr.ID)
 	b.bytes += len(ip)
+	b.held.Store(true)
 	b.mu.Unlock()
 	w.Stats.Buffered.Add(1)
 	s.Stats.Buffered.Add(1)
@@ -354,7 +400,8 @@ var errNoConn = errors.New("upf: worker has no N3 connection")
 // forwards, oldest first, through w's N3 socket; packets whose FAR
 // still buffers stay; packets whose FAR now drops are dropped. The N4 glue
 // calls it after a modification that turned a FAR from BUFF to FORW.
-// Packets that arrive on N6 while it runs may pass the buffered ones.
+// Packets of the same PDR that arrive on N6 meanwhile queue behind the
+// buffered ones (queueBehind), so the UE gets them in order.
 // Spec: TS 29.244 §5.2.3.1
 func (w *Worker) Release(s *Session) (int, error) {
 	rs := s.rules.Load()
@@ -399,6 +446,7 @@ func (w *Worker) Release(s *Session) (int, error) {
 		sent++
 	}
 	b.pkts, b.pdr = keep, keepIDs
+	b.held.Store(len(keep) > 0)
 	b.mu.Unlock()
 	return sent, err
 }

@@ -83,27 +83,71 @@ func (w *Worker) uplinkLoop() {
 	}
 }
 
+// downlinkLoop reads N6 packets, a burst at a time when the device can
+// (BatchReader: the TUN queue's ReadBatch), and sends their GTP-U
+// datagrams with one sendmmsg per burst. Every packet has its own buffer
+// with the GTP-U headroom, so the burst's datagrams are built in place.
 func (w *Worker) downlinkLoop() {
-	buf := make([]byte, Headroom+n3.DefaultSlotSize)
+	br, batched := w.dev.(BatchReader)
+	n := 1
+	if batched {
+		n = DLBatch
+	}
+	mem := make([]byte, n*(Headroom+n3.DefaultSlotSize))
+	bufs := make([][]byte, n) // whole slots, headroom included
+	views := make([][]byte, n)
+	sizes := make([]int, n)
+	for i := range bufs {
+		bufs[i] = mem[i*(Headroom+n3.DefaultSlotSize) : (i+1)*(Headroom+n3.DefaultSlotSize)]
+		views[i] = bufs[i][Headroom:]
+	}
+	out := make([]n3.Message, 0, n)
 	for {
-		n, err := w.dev.Read(buf[Headroom:])
+		var k int
+		var err error
+		if batched {
+			k, err = br.ReadBatch(views, sizes)
+		} else {
+			sizes[0], err = w.dev.Read(views[0])
+			k = 1
+		}
 		if err != nil {
 			if closedErr(err) || errors.Is(err, errDeviceClosed) {
 				return
 			}
 			continue
 		}
-		out, to := w.Downlink(buf, n, w.u.now().UnixNano())
-		if out == nil {
-			continue
-		}
-		if err := w.send(out, to); err != nil {
-			if closedErr(err) {
-				return
+		now := w.u.now().UnixNano()
+		out = out[:0]
+		for i := range k {
+			if b, to := w.Downlink(bufs[i], sizes[i], now); b != nil {
+				out = append(out, n3.Message{Buf: b, Addr: to})
 			}
-			w.Stats.Drops[DropIO].Add(1)
+		}
+		if len(out) > 0 && w.sendBatch(out) {
+			return
 		}
 	}
+}
+
+// sendBatch sends ms on w's N3 socket; a datagram the kernel refuses is
+// counted and skipped. It reports whether the socket is closed.
+func (w *Worker) sendBatch(ms []n3.Message) (closed bool) {
+	w.txMu.Lock()
+	defer w.txMu.Unlock()
+	defer clear(ms) // no stale views into the packet buffers
+	for len(ms) > 0 {
+		n, err := w.conn.WriteBatch(ms)
+		if err == nil {
+			break
+		}
+		if closedErr(err) {
+			return true
+		}
+		w.Stats.Drops[DropIO].Add(1)
+		ms = ms[min(n+1, len(ms)):]
+	}
+	return false
 }
 
 // errDeviceClosed lets in-memory devices end a downlink loop.

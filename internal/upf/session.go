@@ -104,6 +104,9 @@ type buffer struct {
 	pdr      []uint16 // the PDR each packet matched
 	bytes    int
 	reported atomic.Bool // a Downlink Data Report was sent since the FAR turned BUFF
+	// held: packets may be in the buffer; a packet whose FAR forwards
+	// then checks whether it must queue behind them (order.go).
+	held atomic.Bool
 }
 
 // SetOwner records the N4 glue's handle of the session.

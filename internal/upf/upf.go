@@ -19,6 +19,18 @@ type Device interface {
 	Write(b []byte) (int, error)
 }
 
+// BatchReader is a Device that can return a burst of packets in one call
+// (tun.Queue): packet i into bufs[i], its length in sizes[i]. The
+// downlink loop uses it when the device has it, so that one wake-up and
+// one sendmmsg serve a burst.
+type BatchReader interface {
+	ReadBatch(bufs [][]byte, sizes []int) (int, error)
+}
+
+// DLBatch is how many N6 packets the downlink loop takes per read and
+// sends per sendmmsg.
+const DLBatch = 32
+
 // Reporter receives what the UPF owes the SMF outside a request: Session
 // Report Requests for downlink data and usage. The N4 glue implements it.
 // It runs on the UPF's report goroutine, one report at a time.
