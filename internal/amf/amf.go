@@ -169,6 +169,7 @@ type counters struct {
 	errorIndicationsSent, uesReleased        atomic.Uint64
 	serviceAccepts, serviceRejects           atomic.Uint64
 	configUpdates                            atomic.Uint64
+	pagings, pagingFailures                  atomic.Uint64 // paging.go
 
 	// For metrics: UE contexts in 5GMM-REGISTERED and in CM-CONNECTED
 	// (kept by setState, openConn and dropConn), REGISTRATION REJECTs by
@@ -241,6 +242,9 @@ type Stats struct {
 	// SBIInFlight and Authenticating are the home network calls in flight
 	// and the UEs in a registration's home network part, now.
 	SBIInFlight, Authenticating int64
+	// Pagings counts pagings started (each of up to Config.Pagings
+	// Paging messages), PagingFailures those that found no UE.
+	Pagings, PagingFailures uint64
 }
 
 // Stats returns the current counters.
@@ -257,6 +261,7 @@ func (a *AMF) Stats() Stats {
 		ConfigurationUpdates: c.configUpdates.Load(),
 		CongestionRejects:    a.overload.congestionRejects.Load(), N2QueueFull: a.overload.queueFull.Load(),
 		SBIInFlight: a.overload.sbi.n.Load(), Authenticating: a.overload.auth.n.Load(),
+		Pagings: c.pagings.Load(), PagingFailures: c.pagingFailures.Load(),
 	}
 }
 

@@ -50,6 +50,10 @@ type Config struct {
 	// T3555 guards Configuration Update Command (TS 24.501 §5.4.4.2).
 	T3512, T3550, T3560, T3570, T3522, T3555 time.Duration
 	MaxRetransmissions                       int
+	// T3513 guards paging and Pagings is how many Paging messages the AMF
+	// sends a UE in all before it gives up (paging.go); 0 means 3 s and 3.
+	T3513   time.Duration
+	Pagings int
 	// ReleaseGuard bounds the wait for UE Context Release Complete before
 	// the AMF releases the UE-associated connection locally.
 	ReleaseGuard time.Duration

@@ -73,8 +73,22 @@
 // over the old one only after a successful authentication, so a forged or
 // unprotected message naming a registered UE changes nothing of it.
 //
-// Not yet: paging (network-initiated procedures towards a UE in CM-IDLE
-// are refused or done locally), the implicit deregistration of idle UEs
+// Idle mode (paging.go, reactivate.go): N1N2MessageTransfer for a UE in
+// CM-IDLE keeps the SMF's PDU session setup content, answers
+// ATTEMPTING_TO_REACH_UE and pages the UE (NGAP Paging with its 5G-S-TMSI
+// to every gNB of its registration area), again on each T3513 expiry up to
+// Config.Pagings, then notifies the SMF UE_NOT_RESPONDING; one paging per
+// UE at a time. SERVICE REQUEST re-activates the user plane of the
+// sessions whose SMF waits and of those in the UE's Uplink data status
+// (UpdateSMContext ACTIVATING), in INITIAL CONTEXT SETUP with the PDU
+// session list and UE-AMBR; its answer goes to each SMF. Sessions the UE
+// reports inactive in PDU session status are released locally. SERVICE
+// ACCEPT carries PDU session status and the reactivation result.
+//
+// Not yet: paging of UEs for network-initiated 5GMM procedures (they are
+// refused or done locally), NAS transport of other N2 content to an idle
+// UE, paging priority and the last-gNB-first strategies, the implicit
+// deregistration of idle UEs
 // (mobile reachable timer), requested NSSAI in updates (the allowed NSSAI
 // of the initial registration is kept), NAS message containers in
 // integrity protected initial messages, PDU sessions.
@@ -94,6 +108,15 @@
 // #22 and T3346; other PDUs are dropped and counted. Not yet: NGAP
 // Overload Start towards gNBs (TS 38.413 §8.7.6), and an adaptive bound
 // (the bounds are fixed numbers per worker).
+//
+// # Signalling trace
+//
+// Each UE context keeps its last 31 N2 and N1 messages (trace.go): time,
+// direction, NGAP procedure and message type or NAS message type,
+// security header type, and a cause or PDU session ID; never contents or
+// keys. It is 8 bytes a message in one 256-byte allocation per UE,
+// recorded on the send and receive paths without allocating; Trace names
+// them (tracenames.go) for the console's ladder diagram.
 //
 // # NAS encoding
 //

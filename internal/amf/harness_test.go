@@ -70,6 +70,12 @@ func newNet(t testing.TB, edit func(*amf.Config)) *testNet {
 // through wrap (to add latency or faults).
 func newNetWrapped(t testing.TB, edit func(*amf.Config), wrap func(amf.AUSF, amf.UDM) (amf.AUSF, amf.UDM)) *testNet {
 	t.Helper()
+	return newNetSMF(t, edit, wrap, nil)
+}
+
+// newNetSMF is newNetWrapped with an SMF for the AMF (nil: none).
+func newNetSMF(t testing.TB, edit func(*amf.Config), wrap func(amf.AUSF, amf.UDM) (amf.AUSF, amf.UDM), sm amf.SMF) *testNet {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "go5g.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +123,7 @@ func newNetWrapped(t testing.TB, edit func(*amf.Config), wrap func(amf.AUSF, amf
 	if wrap != nil {
 		aa, ad = wrap(aa, ad)
 	}
-	n.amf, err = amf.New(acfg, amf.Deps{AUSF: aa, UDM: ad, Log: testLog(), N2Listener: l})
+	n.amf, err = amf.New(acfg, amf.Deps{AUSF: aa, UDM: ad, SMF: sm, Log: testLog(), N2Listener: l})
 	if err != nil {
 		t.Fatal(err)
 	}

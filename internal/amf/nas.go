@@ -16,6 +16,7 @@ import (
 // Spec: TS 24.501 §4.4.4.3, §4.4.3.2, §7
 func (s *shard) onUplinkNAS(u *ue, b []byte) {
 	plain, verified, ok := s.openNAS(u, b)
+	u.trace.nasUp(b, plain, !ok)
 	if !ok {
 		return
 	}
@@ -172,9 +173,14 @@ func (s *shard) sendNAS(u *ue, plain []byte) {
 // established; before it, messages go out plain.
 func (s *shard) protect(u *ue, plain []byte, h n1.HeaderType) ([]byte, error) {
 	if !u.sec.secured || u.sec.nas == nil {
+		u.trace.nasDown(plain, plain)
 		return plain, nil
 	}
-	return u.sec.nas.Protect(plain, h)
+	b, err := u.sec.nas.Protect(plain, h)
+	if err == nil {
+		u.trace.nasDown(plain, b)
+	}
+	return b, err
 }
 
 func (s *shard) sendDownlinkNAS(u *ue, b []byte) {
@@ -197,6 +203,7 @@ func (s *shard) sendNGAP(u *ue, pdu []byte) {
 	if u.conn == nil {
 		return
 	}
+	u.trace.ngapPDU(pdu)
 	ctx, cancel := context.WithTimeout(s.a.runCtx, sendTimeout)
 	err := u.conn.ran.send(ctx, u.conn.stream(), pdu)
 	cancel()

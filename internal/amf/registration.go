@@ -224,6 +224,7 @@ func (s *shard) onSubscription(u *ue, res any, err error) {
 	am := res.(models.Udm_SDM_AccessAndMobilitySubscriptionData)
 	u.sub.allowed = s.allowedNSSAI(u.regReq.requested, am.Nssai)
 	u.sub.defaultDNN = defaultDNN(am.SubscribedDnnList)
+	u.sub.ambrUL, u.sub.ambrDL = ueAMBR(am.SubscribedUeAmbr) // reactivate.go
 	if len(u.sub.allowed) == 0 {
 		// §5.5.1.2.5: no S-NSSAI can be allowed.
 		s.rejectRegistration(u, n1.CauseNoNetworkSlicesAvailable)

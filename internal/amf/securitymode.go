@@ -69,6 +69,7 @@ func (s *shard) sendSecurityModeCommand(u *ue, msg []byte) {
 		s.a.log.Error("protect SECURITY MODE COMMAND", append(u.logAttrs(), "err", err)...)
 		return
 	}
+	u.trace.nasDown(msg, b)
 	s.sendDownlinkNAS(u, b)
 }
 

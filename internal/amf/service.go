@@ -56,6 +56,7 @@ func (s *shard) onServiceRequest(u *ue, m *nasMessage.ServiceRequest, verified b
 		s.releaseConn(u, n2.CauseUnspecifiedNAS)
 		return
 	}
+	s.stopPaging(u) // the UE answered (or came back by itself)
 	if u.proc != procNone {
 		// A procedure left over from the previous connection (its timer
 		// stopped with the connection) is over.
@@ -64,9 +65,5 @@ func (s *shard) onServiceRequest(u *ue, m *nasMessage.ServiceRequest, verified b
 	}
 	s.a.stats.serviceAccepts.Add(1)
 	s.a.log.Info("SERVICE REQUEST accepted", append(u.logAttrs(), "service_type", m.GetServiceTypeValue())...)
-	if u.conn.contextSetUp {
-		s.sendNAS(u, serviceAccept())
-		return
-	}
-	s.initialContextSetup(u, serviceAccept())
+	s.reactivate(u, m)
 }

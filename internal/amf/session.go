@@ -51,6 +51,9 @@ type smSession struct {
 	// released: the SMF said the SM context is gone; the routing context
 	// goes once its queued calls have run.
 	released bool
+	// pending is the SMF's N1N2 content kept while the UE in CM-IDLE is
+	// paged (paging.go).
+	pending *pendingTransfer
 }
 
 type smCall struct {
@@ -75,6 +78,8 @@ type (
 		ngapType models.Amf_Comm_NgapIeType
 		snssai   *models.Snssai
 		n1, n2   []byte
+		notify   string            // n1n2FailureTxfNotifURI
+		reply    chan<- n1n2Answer // nil: nobody waits for the answer
 	}
 	smStatus struct {
 		supi string
@@ -269,6 +274,12 @@ func (s *shard) onSMCreateError(u *ue, psi uint8, request []byte, err error) {
 //
 // Spec: TS 29.518 §5.2.2.3.1; TS 23.502 §4.3.2.2.1 step 11
 func (a *AMF) N1N2MessageTransfer(ctx context.Context, supi string, req models.Amf_Comm_N1N2MessageTransferReqData, n1SmMsg, n2SmInfo []byte) error {
+	return a.n1n2Post(ctx, supi, req, n1SmMsg, n2SmInfo, nil)
+}
+
+// n1n2Post queues a transfer for the UE's worker, which answers on reply
+// if it is not nil.
+func (a *AMF) n1n2Post(ctx context.Context, supi string, req models.Amf_Comm_N1N2MessageTransferReqData, n1SmMsg, n2SmInfo []byte, reply chan<- n1n2Answer) error {
 	v, ok := a.supis.Load(supi)
 	if !ok {
 		return fmt.Errorf("amf: no UE context for %s", supi)
@@ -276,7 +287,8 @@ func (a *AMF) N1N2MessageTransfer(ctx context.Context, supi string, req models.A
 	if req.PduSessionId < 1 || req.PduSessionId > 15 {
 		return fmt.Errorf("amf: PDU session ID %d", req.PduSessionId)
 	}
-	ev := n1n2Transfer{supi: supi, psi: uint8(req.PduSessionId), n1: n1SmMsg, n2: n2SmInfo}
+	ev := n1n2Transfer{supi: supi, psi: uint8(req.PduSessionId), n1: n1SmMsg, n2: n2SmInfo,
+		notify: req.N1n2FailureTxfNotifURI, reply: reply}
 	if c := req.N2InfoContainer; c != nil && c.SmInfo != nil {
 		ev.snssai = c.SmInfo.SNssai
 		if c.SmInfo.N2InfoContent != nil {
@@ -304,16 +316,30 @@ func (a *AMF) SMContextStatusNotify(ctx context.Context, supi string, pduSession
 
 // onN1N2Transfer sends the SMF's content: N2 setup or release with the
 // 5GSM message inside as the NAS PDU, or the 5GSM message alone in DL NAS
-// TRANSPORT.
+// TRANSPORT. For a UE in CM-IDLE (or whose connection is being released)
+// the content waits while the UE is paged (paging.go).
 //
-// Spec: TS 38.413 §8.2.1.2, §8.2.2.2; TS 24.501 §5.4.5.3
+// Spec: TS 38.413 §8.2.1.2, §8.2.2.2; TS 24.501 §5.4.5.3; TS 29.518 §5.2.2.3.1
 func (s *shard) onN1N2Transfer(ev n1n2Transfer) {
+	answer := func(a n1n2Answer) {
+		if ev.reply != nil {
+			ev.reply <- a
+		}
+	}
 	u := s.bySUPI[ev.supi]
-	if u == nil || u.conn == nil {
-		// CM-IDLE: paging is not implemented; the SMF's content is lost.
-		s.a.log.Info("N1N2 transfer for a UE without N2 connection dropped", "supi", ev.supi, "psi", ev.psi)
+	if u == nil {
+		answer(n1n2Answer{err: fmt.Errorf("amf: no UE context for %s", ev.supi)})
 		return
 	}
+	if u.conn == nil || u.conn.releasing || u.paging != nil {
+		a := s.onN1N2Idle(u, ev)
+		if a.err != nil {
+			s.a.log.Info("N1N2 transfer for a UE in CM-IDLE refused", "supi", ev.supi, "psi", ev.psi, "err", a.err)
+		}
+		answer(a)
+		return
+	}
+	answer(n1n2Answer{cause: models.Amf_Comm_N1N2MessageTransferCause_N1_N2_TRANSFER_INITIATED})
 	var nasPDU []byte
 	if ev.n1 != nil {
 		plain := dlNASTransport(ev.psi, ev.n1, 0)
@@ -337,6 +363,8 @@ func (s *shard) onN1N2Transfer(ev n1n2Transfer) {
 	case ev.n2 != nil && ev.ngapType == "PDU_RES_REL_CMD":
 		pdu, err = n2.PDUSessionResourceReleaseCommand{AMFUENGAPID: u.conn.amfID, RANUENGAPID: u.conn.ranID,
 			NASPDU: nasPDU, Sessions: []n2.SessionItem{{ID: ev.psi, Transfer: ev.n2}}}.Marshal()
+	case ev.n2 != nil && ev.ngapType == ngapModifyRequest:
+		pdu, err = modifyRequest(u, ev.psi, nasPDU, ev.n2) // modify.go
 	case nasPDU != nil:
 		s.sendDownlinkNAS(u, nasPDU)
 		return

@@ -33,6 +33,7 @@ func (s *shard) onInitialUE(ev initialUE) {
 			// secure exchange of NAS messages is established on this new
 			// NAS signalling connection.
 			old.sec.secured = true
+			old.trace.nasUp(m.NASPDU, plain, false)
 			s.onNASMessage(old, plain, true)
 			return
 		}
@@ -49,6 +50,7 @@ func (s *shard) openConn(u *ue, ev initialUE) {
 	u.loc = ueLocation{tai: m.Location.TAI, cgi: m.Location.CGI, seen: time.Now()}
 	s.byID[u.conn.amfID] = u
 	s.a.stats.connected.Add(1)
+	u.trace.ngap(false, n2.ProcInitialUEMessage, n2.InitiatingMessage, 0)
 }
 
 // knownUE is the context named by the 5G-S-TMSI of an initial message.
@@ -129,6 +131,7 @@ func (s *shard) onUEPDU(ev uePDU) {
 		s.a.sendErrorIndication(s.a.runCtx, ev.ran, 0, ids, n2.CauseInconsistentRemoteUENGAPID)
 		return
 	}
+	u.trace.ngap(false, ev.pdu.Procedure, ev.pdu.Type, 0)
 	switch ev.pdu.Procedure {
 	case n2.ProcUplinkNASTransport:
 		m, err := n2.ParseUplinkNASTransport(ev.pdu)
@@ -153,6 +156,10 @@ func (s *shard) onUEPDU(ev uePDU) {
 	case n2.ProcPDUSessionResourceRelease:
 		if ev.pdu.Type == n2.SuccessfulOutcome {
 			s.onPDUSessionResourceReleaseResponse(u, ev.pdu)
+		}
+	case n2.ProcPDUSessionResourceModify:
+		if ev.pdu.Type == n2.SuccessfulOutcome {
+			s.onPDUSessionResourceModifyResponse(u, ev.pdu) // modify.go
 		}
 	case n2.ProcErrorIndication:
 		// Reported by the reader before routing; nothing more per UE.
@@ -181,5 +188,6 @@ func (s *shard) onBadUEPDU(ev badUEPDU) {
 
 // ueErrorIndication reports an error in a UE-associated message.
 func (s *shard) ueErrorIndication(u *ue, cause n2.Cause) {
+	u.trace.ngap(true, n2.ProcErrorIndication, n2.InitiatingMessage, cause)
 	s.a.sendErrorIndication(s.a.runCtx, u.conn.ran, u.conn.stream(), u.conn.ids(), cause)
 }

@@ -36,6 +36,12 @@ type ue struct {
 	// ID (session.go); smGen numbers them.
 	sessions map[uint8]*smSession
 	smGen    uint64
+	// paging is the paging under way of the UE in CM-IDLE (paging.go),
+	// svc the Service Request waiting for its SMFs (service.go).
+	paging *pagingState
+	svc    *serviceState
+
+	trace traceLog // recent N1/N2 signalling, for operations (trace.go)
 }
 
 // ueConn is the UE-associated logical NG connection (TS 38.413 §3.1).
@@ -109,6 +115,8 @@ type ueSubscription struct {
 	hasOldTMSI bool
 	allowed    []n2.SNSSAI // allowed NSSAI
 	defaultDNN string      // the subscription's default DNN
+	// ambrUL and ambrDL are the subscribed UE-AMBR in bit/s (0: none).
+	ambrUL, ambrDL uint64
 }
 
 // ueLocation is where the UE was last seen.

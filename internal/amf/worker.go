@@ -155,6 +155,10 @@ func (s *shard) handle(ev event) {
 		s.onN1N2Transfer(ev)
 	case smStatus:
 		s.onSMStatus(ev)
+	case pagingExpired:
+		s.onPagingExpired(ev)
+	case smActivated:
+		s.onSMActivated(ev)
 	case inspect:
 		ev.f(s)
 		close(ev.done)

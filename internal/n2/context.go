@@ -22,6 +22,11 @@ type InitialContextSetupRequest struct {
 	// SecurityKey is KgNB (TS 33.501 §A.9), 256 bits. Key material: never log it.
 	SecurityKey [32]byte
 	NASPDU      []byte // optional: nil means absent
+	// Sessions is the PDU Session Resource Setup Request List (optional):
+	// ID, S-NSSAI, Setup Request Transfer and a NAS PDU each (contextpdu.go).
+	// UE-AMBR (bit/s) goes with it, as §9.2.2.1 makes it conditional on it.
+	Sessions               []SessionItem
+	UEAMBRUplink, UEAMBRDL uint64
 }
 
 // Marshal encodes the message.
@@ -50,6 +55,14 @@ func (m InitialContextSetupRequest) Marshal() ([]byte, error) {
 	}
 	if m.NASPDU != nil {
 		if x.NASPDU, err = nasPDUIE(m.NASPDU); err != nil {
+			return nil, err
+		}
+	}
+	if x.PDUSessionResourceSetupListCxtReq, err = setupListCxtReq(m.Sessions); err != nil {
+		return nil, err
+	}
+	if x.PDUSessionResourceSetupListCxtReq != nil {
+		if x.UEAggregateMaximumBitRate, err = ueAMBRIE(m.UEAMBRUplink, m.UEAMBRDL); err != nil {
 			return nil, err
 		}
 	}
@@ -86,15 +99,27 @@ func ParseInitialContextSetupRequest(p PDU) (*InitialContextSetupRequest, error)
 	if x.NASPDU != nil {
 		m.NASPDU = []byte(x.NASPDU.Value)
 	}
+	if m.Sessions, err = setupListCxtReqFrom(x.PDUSessionResourceSetupListCxtReq); err != nil {
+		return nil, fmt.Errorf("initial context setup request: %w", err)
+	}
+	if m.Sessions != nil {
+		if m.UEAMBRUplink, m.UEAMBRDL, err = ueAMBRFromIE(x.UEAggregateMaximumBitRate); err != nil {
+			return nil, fmt.Errorf("initial context setup request: UE-AMBR: %w", err)
+		}
+	}
 	return m, nil
 }
 
-// InitialContextSetupResponse confirms the UE context (no PDU sessions in it here).
+// InitialContextSetupResponse confirms the UE context, with the PDU
+// sessions set up (Setup Response Transfers) and failed (Setup
+// Unsuccessful Transfers) when the request had a session list.
 //
 // Spec: TS 38.413 §9.2.2.2, §8.3.1.2
 type InitialContextSetupResponse struct {
 	AMFUENGAPID uint64
 	RANUENGAPID uint32
+	Setup       []SessionItem
+	Failed      []SessionItem
 }
 
 // Marshal encodes the message.
@@ -103,7 +128,11 @@ func (m InitialContextSetupResponse) Marshal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return marshal(&message.InitialContextSetupResponse{AMFUENGAPID: amf, RANUENGAPID: ran})
+	x := &message.InitialContextSetupResponse{AMFUENGAPID: amf, RANUENGAPID: ran}
+	if x.PDUSessionResourceSetupListCxtRes, x.PDUSessionResourceFailedToSetupListCxtRes, err = setupListsCxtRes(m.Setup, m.Failed); err != nil {
+		return nil, err
+	}
+	return marshal(x)
 }
 
 // ParseInitialContextSetupResponse extracts an Initial Context Setup Response from a decoded PDU.
@@ -116,7 +145,11 @@ func ParseInitialContextSetupResponse(p PDU) (*InitialContextSetupResponse, erro
 	if err != nil {
 		return nil, fmt.Errorf("initial context setup response: %w", err)
 	}
-	return &InitialContextSetupResponse{AMFUENGAPID: amf, RANUENGAPID: ran}, nil
+	m := &InitialContextSetupResponse{AMFUENGAPID: amf, RANUENGAPID: ran}
+	if m.Setup, m.Failed, err = setupListsCxtResFrom(x.PDUSessionResourceSetupListCxtRes, x.PDUSessionResourceFailedToSetupListCxtRes); err != nil {
+		return nil, fmt.Errorf("initial context setup response: %w", err)
+	}
+	return m, nil
 }
 
 // InitialContextSetupFailure reports that the gNB could not set up the UE context.

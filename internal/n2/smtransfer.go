@@ -31,8 +31,8 @@ const (
 	PDUSessionIPv4v6 = 2
 )
 
-// QosFlowRequest is one QoS flow of a PDU session to set up, non-GBR with
-// a standardized 5QI.
+// QosFlowRequest is one QoS flow of a PDU session to set up or modify,
+// with a standardized 5QI.
 //
 // Spec: TS 38.413 §9.3.4.1 (QoS Flow Setup Request List), §9.3.1.12,
 // §9.3.1.19 (ARP)
@@ -44,6 +44,9 @@ type QosFlowRequest struct {
 	MayPreempt  bool
 	Preemptable bool
 	PriorityQoS uint8 // 0: absent
+	// GBR is the GBR QoS Flow Information of a GBR 5QI (qosflow.go);
+	// nil for a non-GBR flow.
+	GBR *GBRQosInfo
 }
 
 // SetupRequestTransfer is the PDU Session Resource Setup Request Transfer.
@@ -78,24 +81,13 @@ func (t SetupRequestTransfer) Marshal() ([]byte, error) {
 	}
 	flows := &ie.QosFlowSetupRequestList{}
 	for _, f := range t.Flows {
-		if f.QFI > 63 || f.ARPPriority < 1 || f.ARPPriority > 15 {
-			return nil, fmt.Errorf("%w: QoS flow QFI %d ARP %d", ErrSemantic, f.QFI, f.ARPPriority)
-		}
-		nd := ie.NonDynamic5QIDescriptor{FiveQI: &ie.FiveQI{Value: int64(f.FiveQI)}}
-		if f.PriorityQoS != 0 {
-			nd.PriorityLevelQos = &ie.PriorityLevelQos{Value: int64(f.PriorityQoS)}
-		}
-		arp := &ie.AllocationAndRetentionPriority{
-			PriorityLevelARP:        &ie.PriorityLevelARP{Value: int64(f.ARPPriority)},
-			PreEmptionCapability:    &ie.PreEmptionCapability{Value: boolEnum(f.MayPreempt)},
-			PreEmptionVulnerability: &ie.PreEmptionVulnerability{Value: boolEnum(f.Preemptable)},
+		params, err := qosFlowParamsIE(f)
+		if err != nil {
+			return nil, err
 		}
 		flows.List = append(flows.List, ie.QosFlowSetupRequestItem{
-			QosFlowIdentifier: &ie.QosFlowIdentifier{Value: int64(f.QFI)},
-			QosFlowLevelQosParameters: &ie.QosFlowLevelQosParameters{
-				QosCharacteristics:             &ie.QosCharacteristics{Choice: &nd},
-				AllocationAndRetentionPriority: arp,
-			},
+			QosFlowIdentifier:         &ie.QosFlowIdentifier{Value: int64(f.QFI)},
+			QosFlowLevelQosParameters: params,
 		})
 	}
 	ies = append(ies,
@@ -136,24 +128,13 @@ func ParseSetupRequestTransfer(b []byte) (*SetupRequestTransfer, error) {
 			t.PDUSessionType, haveType = uint8(v.PDUSessionType.Value), true
 		case v.QosFlowSetupRequestList != nil:
 			for _, f := range v.QosFlowSetupRequestList.List {
-				if f.QosFlowIdentifier == nil || f.QosFlowLevelQosParameters == nil ||
-					f.QosFlowLevelQosParameters.QosCharacteristics == nil ||
-					f.QosFlowLevelQosParameters.AllocationAndRetentionPriority == nil {
+				if f.QosFlowIdentifier == nil || f.QosFlowLevelQosParameters == nil {
 					return nil, fmt.Errorf("setup request transfer: QoS flow: %w", errMissing)
 				}
-				q := QosFlowRequest{QFI: uint8(f.QosFlowIdentifier.Value)}
-				if nd, ok := f.QosFlowLevelQosParameters.QosCharacteristics.Choice.(*ie.NonDynamic5QIDescriptor); ok && nd.FiveQI != nil {
-					q.FiveQI = uint8(nd.FiveQI.Value)
-					if nd.PriorityLevelQos != nil {
-						q.PriorityQoS = uint8(nd.PriorityLevelQos.Value)
-					}
+				q, err := qosFlowFromIE(f.QosFlowIdentifier, f.QosFlowLevelQosParameters)
+				if err != nil {
+					return nil, fmt.Errorf("setup request transfer: %w", err)
 				}
-				arp := f.QosFlowLevelQosParameters.AllocationAndRetentionPriority
-				if arp.PriorityLevelARP != nil {
-					q.ARPPriority = uint8(arp.PriorityLevelARP.Value)
-				}
-				q.MayPreempt = arp.PreEmptionCapability != nil && arp.PreEmptionCapability.Value == 1
-				q.Preemptable = arp.PreEmptionVulnerability != nil && arp.PreEmptionVulnerability.Value == 1
 				t.Flows = append(t.Flows, q)
 			}
 			haveFlows = true

@@ -18,9 +18,13 @@
 // behind one mutex. Errors are *problem.Error with the causes of TS 29.512
 // §5.7.3 (ERROR_INITIAL_PARAMETERS, ERROR_TRIGGER_EVENT) or TS 29.500.
 //
+// SetPolicies replaces the policies at runtime (notify.go): every
+// association is decided again and the SMF of each one whose decision
+// changed is told with Npcf_SMPolicyControl_UpdateNotify (TS 29.512
+// §4.2.3) at the notification URI it gave, removed PCC rules as null.
+//
 // Not done: Npcf_AMPolicyControl and Npcf_UEPolicyControl (AMF and UE
-// policies); Npcf_SMPolicyControl_UpdateNotify (PCF-initiated changes)
-// and Npcf_PolicyAuthorization (AF sessions); charging, usage monitoring,
+// policies); Npcf_PolicyAuthorization (AF sessions); charging, usage monitoring,
 // traffic steering and conditional rules; the UDR's policy data
 // (Nudr_DR, TS 29.519). UpdateSMPolicy handles only the SE_AMBR_CH and DEF_QOS_CH
 // triggers.

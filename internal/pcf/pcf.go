@@ -297,11 +297,12 @@ type Deps struct{}
 
 // PCF serves Npcf_SMPolicyControl. It is safe for concurrent use.
 type PCF struct {
-	policies []Policy
-	max      int
+	max int
 
-	mu     sync.Mutex
-	assocs map[string]*association
+	mu       sync.Mutex
+	policies []Policy // replaced whole by SetPolicies, never changed in place
+	assocs   map[string]*association
+	notifier Notifier // notify.go
 }
 
 // New returns a PCF.

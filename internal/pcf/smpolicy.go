@@ -37,6 +37,10 @@ const SessionRuleID = "sessrule-1"
 type association struct {
 	ctx    models.Pcf_SMPolCtrl_SmPolicyContextData // only subsSessAmbr and subsDefQos, owned copies
 	policy *Policy                                  // the matching policy, nil for none
+	// req is what the policy is matched on again when the policies are
+	// replaced (notify.go), dec the whole decision last given.
+	req models.Pcf_SMPolCtrl_SmPolicyContextData
+	dec models.Pcf_SMPolCtrl_SmPolicyDecision
 }
 
 // subscribed is the part of a context an association keeps, copied so that
@@ -88,18 +92,21 @@ func (p *PCF) CreateSMPolicy(ctx context.Context, req models.Pcf_SMPolCtrl_SmPol
 	if err := checkContext(req); err != nil {
 		return "", none, err
 	}
+	id := PolicyID(req.Supi, req.PduSessionId)
+	// Matched under the lock so that SetPolicies sees every association
+	// decided with the policies it replaces.
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	pol := p.match(req)
 	dec, err := decide(req, pol)
 	if err != nil {
 		return "", none, err
 	}
-	id := PolicyID(req.Supi, req.PduSessionId)
-	p.mu.Lock()
-	defer p.mu.Unlock()
 	if _, ok := p.assocs[id]; !ok && len(p.assocs) >= p.max {
 		return "", none, problem.Newf(problem.NFCongestion, "%d SM policy associations", len(p.assocs))
 	}
-	p.assocs[id] = &association{ctx: subscribed(req.SubsSessAmbr, req.SubsDefQos), policy: pol}
+	p.assocs[id] = &association{ctx: subscribed(req.SubsSessAmbr, req.SubsDefQos), policy: pol,
+		req: matchedOn(req), dec: dec}
 	return id, dec, nil
 }
 
@@ -155,6 +162,7 @@ func (p *PCF) UpdateSMPolicy(ctx context.Context, smPolicyID string, upd models.
 		return none, err
 	}
 	a.ctx = subscribed(next.SubsSessAmbr, next.SubsDefQos)
+	a.dec.SessRules = map[string]*models.Pcf_SMPolCtrl_SessionRule{SessionRuleID: rule}
 	return models.Pcf_SMPolCtrl_SmPolicyDecision{
 		SessRules: map[string]*models.Pcf_SMPolCtrl_SessionRule{SessionRuleID: rule},
 	}, nil
@@ -211,6 +219,7 @@ func checkContext(req models.Pcf_SMPolCtrl_SmPolicyContextData) error {
 }
 
 // match returns the first policy whose conditions all hold, or nil.
+// Caller holds p.mu.
 func (p *PCF) match(req models.Pcf_SMPolCtrl_SmPolicyContextData) *Policy {
 	for i := range p.policies {
 		pol := &p.policies[i]

@@ -73,6 +73,9 @@ type PDI struct {
 	NetworkInstance string // the DNN
 	UEIP            *UEIP
 	QFI             uint8 // 0: not matched
+	// SDFFilters restrict the PDR to a service data flow (sdf.go); none:
+	// every packet of the PDI matches.
+	SDFFilters []SDFFilter
 }
 
 // OuterHeaderRemoval values. Spec: TS 29.244 §8.2.64
@@ -158,6 +161,10 @@ type QER struct {
 	MBRDownlink   uint64
 	QFI           uint8
 	CorrelationID uint32
+
+	// GBRUplink/GBRDownlink (bit/s) are a GBR QoS flow's guaranteed bit
+	// rates (§8.2.9); 0: none.
+	GBRUplink, GBRDownlink uint64
 }
 
 // MeasurementMethod flags of a URR. Spec: TS 29.244 §8.2.40

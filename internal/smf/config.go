@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"go5g/internal/n2"
 )
@@ -24,6 +25,10 @@ type Config struct {
 	// DefaultAMBRUplink/Downlink (bit/s) apply when the subscription has no
 	// Session-AMBR.
 	DefaultAMBRUplink, DefaultAMBRDownlink uint64
+	// T3591 and T3592 guard PDU SESSION MODIFICATION COMMAND and RELEASE
+	// COMMAND: on expiry the command is sent again, four times at most
+	// (timers.go); default 16 s each (TS 24.501 Table 10.3.2).
+	T3591, T3592 time.Duration
 }
 
 // DNN is one data network: its address pools and DNS servers. Which pools
@@ -86,6 +91,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DefaultAMBRDownlink == 0 {
 		c.DefaultAMBRDownlink = d.DefaultAMBRDownlink
+	}
+	if c.T3591 <= 0 {
+		c.T3591 = defaultT359x
+	}
+	if c.T3592 <= 0 {
+		c.T3592 = defaultT359x
 	}
 	return c
 }

@@ -38,12 +38,36 @@
 // re-establishes every session with the rules it last sent and the
 // F-TEIDs the UPF had chosen, so the gNB's tunnels stay valid.
 //
-// Not done yet: paging on a Downlink Data Report (Session Report Requests
-// are acknowledged and logged), usage reports for charging, T3591/T3592 retransmission of network-initiated 5GSM
-// messages, secondary authentication, SSC modes 2 and 3, QoS flows beyond
-// the default one, Service Request reactivation of the user plane, and
-// PCF policy updates after establishment.
+// Idle mode (paging.go, pfcpreport.go): a Downlink Data Report from the
+// UPF for a session whose user plane is deactivated makes the SMF send the
+// PDU Session Resource Setup Request Transfer through the AMF (which pages
+// the UE), once per report while that is under way; the gNB's new tunnel
+// (PDU_RES_SETUP_RSP) turns the DL FAR back to forwarding and the UPF
+// sends what it buffered, in order. When the AMF cannot reach the UE
+// (N1N2TransferFailureNotification) the buffer is discarded and the
+// report re-armed. UpdateSMContext with upCnxState ACTIVATING (a
+// UE-triggered Service Request) answers the same transfer
+// (UpdateSMContextN2).
 //
-// Spec: TS 23.502 §4.3.2, §4.3.4, §4.2.6; TS 24.501 §6.4; TS 29.502;
-// TS 29.244 §5.2
+// QoS flows and modification (qosflow.go, policy.go, modify.go,
+// timers.go): each GBR PCC rule of the PCF's decision becomes a QoS flow
+// besides the default one (QFI 2 and up): a QoS rule with its packet
+// filters and a QoS flow description (5QI, GFBR, MFBR) for the UE, a GBR
+// QoS flow for the gNB, and on N4 a UL and a DL PDR with the SDF filters
+// (the UL ones share the session's F-TEID) and a QER with MBR, GBR and
+// the QFI. A new PCF decision (SMPolicyUpdateNotify) or a UE's PDU
+// SESSION MODIFICATION REQUEST starts a modification: COMMAND with the
+// Session-AMBR and the QoS rule and flow operations, the Modify Request
+// Transfer when the user plane is active, the UPF changed once the gNB
+// answered (or the UE completed, or T3591 gave up). T3591 and T3592
+// retransmit the modification and release commands four times. The SM
+// policy association is deleted with the session. Non-GBR PCC rules stay
+// on the default flow; UE-requested QoS (requested QoS rules) is refused
+// with #37; packet filters with port lists are not translated.
+//
+// Not done yet: usage reports for charging, secondary authentication,
+// SSC modes 2 and 3 and extended buffering at the SMF.
+//
+// Spec: TS 23.502 §4.3.2, §4.3.3.2, §4.3.4, §4.2.6; TS 24.501 §6.3.2,
+// §6.4; TS 29.502; TS 29.512 §4.2.3; TS 29.244 §5.2
 package smf

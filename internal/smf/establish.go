@@ -44,12 +44,29 @@ type smContext struct {
 	releasing bool // release command sent
 	relPTI    uint8
 	gone      bool // released: stale handles find nothing to do
+	paging    bool // DL data reported, the AMF is reaching the UE (paging.go)
+
+	flows []*qosFlow // GBR QoS flows of PCC rules (qosflow.go)
+	polID string     // SM policy association id, when the PCF gave one
+	mod   *modProc   // PDU session modification under way (modify.go)
+	// setupSent: the establishment's N2 setup request went to the gNB
+	// (until its answer sets dl, a modification's N2 part follows it).
+	setupSent bool
+	t3592     *gsmTimer // release command retransmission (timers.go)
 }
 
 func (c *smContext) info() SessionInfo {
 	return SessionInfo{Ref: c.ref, SUPI: c.supi, PDUSessionID: c.psi, DNN: c.dnn, PDUType: c.pduType,
 		IPv4: c.v4, IPv6Prefix: c.v6, UPF: c.upfName, UPSEID: c.upSEID, UL: c.ul, DL: c.dl, Active: c.active,
-		AMBRUplink: c.ambrUL, AMBRDownlink: c.ambrDL, FiveQI: c.fiveQI, QFI: c.qfi}
+		AMBRUplink: c.ambrUL, AMBRDownlink: c.ambrDL, FiveQI: c.fiveQI, QFI: c.qfi, QoSFlows: c.flowInfos()}
+}
+
+func (c *smContext) flowInfos() []QoSFlowInfo {
+	var out []QoSFlowInfo
+	for _, f := range c.flows {
+		out = append(out, f.info())
+	}
+	return out
 }
 
 // Rule IDs of a session's default QoS flow.
@@ -181,6 +198,7 @@ func (s *SMF) CreateSMContext(ctx context.Context, data models.Smf_PDUSess_SmCon
 		if err = s.transfer(ctx, c, n1b, n2b, models.Amf_Comm_NgapIeType("PDU_RES_SETUP_REQ")); err != nil {
 			s.stats.established.Add(^uint64(0))
 		}
+		c.setupSent = err == nil
 		c.mu.Unlock()
 	}
 	if err != nil {
@@ -264,8 +282,8 @@ func (s *SMF) policy(ctx context.Context, c *smContext, typ uint8) error {
 		return nil
 	}
 	sn := snssaiModel(c.snssai)
-	dec, err := s.deps.PCF.CreateSMPolicy(ctx, models.Pcf_SMPolCtrl_SmPolicyContextData{
-		Supi: c.supi, PduSessionId: int32(c.psi), Dnn: c.dnn, SliceInfo: &sn,
+	dec, err := s.createPolicy(ctx, c, models.Pcf_SMPolCtrl_SmPolicyContextData{
+		Supi: c.supi, PduSessionId: int32(c.psi), Dnn: c.dnn, SliceInfo: &sn, NotificationUri: policyNotifyURI(c.supi, c.psi),
 		PduSessionType: pduTypeModel(typ), AccessType: models.AccessType_3_GPP_ACCESS,
 		SubsSessAmbr: &models.Ambr{Uplink: formatBitRate(c.ambrUL), Downlink: formatBitRate(c.ambrDL)},
 		// Arp's three members are all required (TS 29.571 §5.5.4.1); the
@@ -297,6 +315,7 @@ func (s *SMF) policy(ctx context.Context, c *smContext, typ uint8) error {
 			}
 		}
 	}
+	c.flows = s.flowsOf(c, dec, nil)
 	return nil
 }
 
@@ -419,11 +438,15 @@ func (c *smContext) establishment() rules.Establishment {
 	ueip := &rules.UEIP{IPv4: c.v4, IPv6Prefix: c.v6}
 	dlip := &rules.UEIP{IPv4: c.v4, IPv6Prefix: c.v6, Destination: true}
 	rm := rules.RemoveGTPUUDPIP
-	return rules.Establishment{
+	ul := &rules.FTEID{Choose: true}
+	if len(c.flows) > 0 {
+		ul.ChooseID = chidSession // one N3 F-TEID for every flow
+	}
+	e := rules.Establishment{
 		CPSEID: c.cpSEID,
 		PDRs: []rules.PDR{
 			{ID: pdrUL, Precedence: 255, PDI: rules.PDI{SourceInterface: rules.Access,
-				FTEID: &rules.FTEID{Choose: true}, NetworkInstance: c.dnn, UEIP: ueip, QFI: c.qfi},
+				FTEID: ul, NetworkInstance: c.dnn, UEIP: ueip, QFI: c.qfi},
 				OuterHeaderRemoval: &rm, FARID: farUL, QERIDs: []uint32{qerSession}, URRIDs: []uint32{urrSession}},
 			{ID: pdrDL, Precedence: 255, PDI: rules.PDI{SourceInterface: rules.Core, NetworkInstance: c.dnn, UEIP: dlip},
 				FARID: farDL, QERIDs: []uint32{qerSession}, URRIDs: []uint32{urrSession}},
@@ -435,6 +458,12 @@ func (c *smContext) establishment() rules.Establishment {
 		QERs: []rules.QER{{ID: qerSession, MBRUplink: c.ambrUL, MBRDownlink: c.ambrDL, QFI: c.qfi}},
 		URRs: []rules.URR{{ID: urrSession, Method: rules.MeasureVolume}},
 	}
+	for _, f := range c.flows {
+		pdrs, q := f.n4(c, ul)
+		e.PDRs = append(e.PDRs, pdrs...)
+		e.QERs = append(e.QERs, q)
+	}
+	return e
 }
 
 // dlFAR is the DL FAR: forward to the gNB's tunnel when the user plane is
@@ -457,7 +486,7 @@ func (s *SMF) acceptMessages(c *smContext, req request, cause uint8, d *dnnState
 		ssc = 1
 	}
 	n1b := establishmentAccept(acceptParams{psi: c.psi, pti: req.pti, pduType: c.pduType, sscMode: ssc,
-		qfi: c.qfi, fiveQI: c.fiveQI, ambrUL: c.ambrUL, ambrDL: c.ambrDL, cause: cause, v4: c.v4, iid: c.iid,
+		qfi: c.qfi, fiveQI: c.fiveQI, ambrUL: c.ambrUL, ambrDL: c.ambrDL, cause: cause, v4: c.v4, iid: c.iid, flows: c.flows,
 		sst: c.snssai.SST, sd: c.snssai.SD, hasSD: c.snssai.HasSD, pco: pcoDNS(d.cfg.DNS, req.dnsV4 && c.v4.IsValid(), req.dnsV6 && c.v6.IsValid()), dnn: c.dnn})
 	t := n2.PDUSessionIPv4
 	switch c.pduType {
@@ -466,8 +495,13 @@ func (s *SMF) acceptMessages(c *smContext, req request, cause uint8, d *dnnState
 	case n1.PDUSessionTypeIPv4v6:
 		t = n2.PDUSessionIPv4v6
 	}
+	flows := []n2.QosFlowRequest{{QFI: c.qfi, FiveQI: c.fiveQI, ARPPriority: c.arp, Preemptable: true}}
+	for _, f := range c.flows {
+		// Spec: TS 38.413 §9.3.4.1: a GBR QoS flow with its GBR QoS Flow Information.
+		flows = append(flows, f.n2Flow())
+	}
 	n2b, err := n2.SetupRequestTransfer{AMBRUplink: c.ambrUL, AMBRDownlink: c.ambrDL, UL: c.ul, PDUSessionType: uint8(t),
-		Flows: []n2.QosFlowRequest{{QFI: c.qfi, FiveQI: c.fiveQI, ARPPriority: c.arp, Preemptable: true}}}.Marshal()
+		Flows: flows}.Marshal()
 	if err != nil {
 		return nil, nil, fmt.Errorf("setup request transfer: %w", err)
 	}

@@ -267,6 +267,9 @@ type acceptParams struct {
 	hasSD       bool
 	pco         []byte
 	dnn         string
+	// flows are the session's GBR QoS flows: their QoS rules and QoS flow
+	// descriptions follow the default flow's (TS 24.501 §6.4.1.3).
+	flows []*qosFlow
 }
 
 // establishmentAccept builds PDU SESSION ESTABLISHMENT ACCEPT.
@@ -274,7 +277,11 @@ type acceptParams struct {
 func establishmentAccept(p acceptParams) []byte {
 	b := gsm(p.psi, p.pti, n1.MsgPDUSessionEstablishmentAccept, 96)
 	b = append(b, p.sscMode<<4|p.pduType&0x07)
-	b = appendLVE(b, defaultQoSRule(p.qfi))
+	qr := defaultQoSRule(p.qfi)
+	for _, f := range p.flows {
+		qr = append(qr, f.qosRule(qosRuleCreate)...)
+	}
+	b = appendLVE(b, qr)
 	s := sessionAMBR(p.ambrUL, p.ambrDL)
 	b = append(b, byte(len(s)))
 	b = append(b, s...)
@@ -283,7 +290,11 @@ func establishmentAccept(p acceptParams) []byte {
 	}
 	b = appendTLV(b, 0x29, pduAddress(p.pduType, p.v4, p.iid))
 	b = appendTLV(b, 0x22, snssaiValue(p.sst, p.sd, p.hasSD))
-	b = appendTLVE(b, 0x79, qosFlowDescription(p.qfi, p.fiveQI))
+	fd := qosFlowDescription(p.qfi, p.fiveQI)
+	for _, f := range p.flows {
+		fd = append(fd, f.flowDescription(qosFlowCreate)...)
+	}
+	b = appendTLVE(b, 0x79, fd)
 	if p.pco != nil {
 		b = appendTLVE(b, 0x7b, p.pco)
 	}

@@ -125,6 +125,12 @@ func newNet(t testing.TB, edit func(*smf.Config)) *testNet {
 // newNetSMF starts the core; without withSMF the AMF has no SMF.
 func newNetSMF(t testing.TB, edit func(*smf.Config), withSMF bool) *testNet {
 	t.Helper()
+	return newNetAMF(t, edit, nil, withSMF)
+}
+
+// newNetAMF is newNetSMF with the AMF's configuration adjusted by aedit.
+func newNetAMF(t testing.TB, edit func(*smf.Config), aedit func(*amf.Config), withSMF bool) *testNet {
+	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "go5g.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +165,9 @@ func newNetSMF(t testing.TB, edit func(*smf.Config), withSMF bool) *testNet {
 	n.udpPort = int(l.Addr().(sctp.Addr).UDPPort)
 	acfg := amf.Defaults()
 	acfg.Workers = 4
+	if aedit != nil {
+		aedit(&acfg)
+	}
 	deps := amf.Deps{AUSF: au, UDM: d, SMF: n.smf, Log: testLog(), N2Listener: l}
 	if !withSMF {
 		deps.SMF = nil

@@ -224,6 +224,7 @@ type PFCPUPF struct {
 	sessions map[uint64]*pfcpSession
 	restored uint64
 	dropped  uint64
+	onDL     atomic.Pointer[func(upSEID uint64)] // pfcpreport.go
 }
 
 // pfcpSession is a session the SMF has on the UPF: its PFCP session and
@@ -414,13 +415,11 @@ func (u *PFCPUPF) establish(ctx context.Context, e rules.Establishment) (*n4.Ses
 }
 
 // handle answers the UPF's requests for a session: Session Report
-// Requests are acknowledged (downlink data while buffering needs paging,
-// which the SMF does not do yet; usage is not charged yet).
+// Requests (pfcpreport.go).
 // Spec: TS 29.244 §7.5.8, §7.5.9
 func (u *PFCPUPF) handle(ns *n4.Session, m message.Message) (message.Message, error) {
-	if _, ok := m.(*message.SessionReportRequest); ok {
-		u.x.log.Debug("PFCP session report", "upf", u.name, "seid", ns.LocalSEID())
-		return message.NewSessionReportResponse(0, 0, 0, 0, 0, ie.NewCause(ie.CauseRequestAccepted)), nil
+	if r, ok := m.(*message.SessionReportRequest); ok {
+		return u.sessionReport(ns, r)
 	}
 	return nil, &n4.CauseError{Cause: ie.CauseServiceNotSupported}
 }

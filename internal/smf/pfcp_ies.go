@@ -112,6 +112,10 @@ func pdiIE(p rules.PDI, v6 bool) *ie.IE {
 	if p.QFI != 0 {
 		ies = append(ies, ie.NewQFI(p.QFI))
 	}
+	for _, f := range p.SDFFilters {
+		// Spec: TS 29.244 §8.2.5 (FD flag: Flow Description; BID: SDF Filter ID)
+		ies = append(ies, ie.NewSDFFilter(f.FlowDescription, "", "", "", f.ID))
+	}
 	return ie.NewPDI(ies...)
 }
 
@@ -185,6 +189,10 @@ func qerIEs(q rules.QER) []*ie.IE {
 	ies := []*ie.IE{ie.NewQERID(q.ID), ie.NewGateStatus(uint8(q.GateUplink), uint8(q.GateDownlink))}
 	if q.MBRUplink != 0 || q.MBRDownlink != 0 {
 		ies = append(ies, ie.NewMBR(kbps(q.MBRUplink), kbps(q.MBRDownlink)))
+	}
+	if q.GBRUplink != 0 || q.GBRDownlink != 0 {
+		// Spec: TS 29.244 §8.2.9 (GBR, kbit/s like the MBR)
+		ies = append(ies, ie.NewGBR(kbps(q.GBRUplink), kbps(q.GBRDownlink)))
 	}
 	if q.QFI != 0 {
 		ies = append(ies, ie.NewQFI(q.QFI))

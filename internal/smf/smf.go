@@ -105,6 +105,7 @@ type dnnState struct {
 
 type counters struct {
 	established, rejected, released atomic.Uint64
+	ddrPagings, ddrFailures         atomic.Uint64 // paging.go
 }
 
 // Stats are the SMF's counts.
@@ -114,6 +115,10 @@ type Stats struct {
 	Established, Rejected, Released uint64
 	// Active is the number of SM contexts.
 	Active int
+	// DownlinkDataPagings counts Downlink Data Reports that made the SMF
+	// ask the AMF to reach an idle UE, DownlinkDataFailures those the AMF
+	// could not deliver.
+	DownlinkDataPagings, DownlinkDataFailures uint64
 }
 
 // New checks cfg (after defaults) and builds an SMF.
@@ -154,6 +159,7 @@ func New(cfg Config, deps Deps) (*SMF, error) {
 	if deps.AMF != nil {
 		s.SetAMF(deps.AMF)
 	}
+	s.listenDownlinkData()
 	return s, nil
 }
 
@@ -174,7 +180,8 @@ func (s *SMF) Stats() Stats {
 	n := len(s.contexts)
 	s.mu.Unlock()
 	return Stats{Established: s.stats.established.Load(), Rejected: s.stats.rejected.Load(),
-		Released: s.stats.released.Load(), Active: n}
+		Released: s.stats.released.Load(), Active: n,
+		DownlinkDataPagings: s.stats.ddrPagings.Load(), DownlinkDataFailures: s.stats.ddrFailures.Load()}
 }
 
 // SessionInfo describes an SM context, for operations and tests.
@@ -193,6 +200,8 @@ type SessionInfo struct {
 	AMBRUplink   uint64
 	AMBRDownlink uint64
 	FiveQI, QFI  uint8
+	// QoSFlows are the GBR QoS flows besides the default one.
+	QoSFlows []QoSFlowInfo
 }
 
 // Session looks up the SM context of a SUPI's PDU session.

@@ -36,39 +36,62 @@ func (s *SMF) lookup(ref string) (*smContext, error) {
 // Spec: TS 29.502 §5.2.2.3; TS 23.502 §4.3.2.2.1 steps 14-16, §4.3.4.2,
 // §4.2.6 (AN release)
 func (s *SMF) UpdateSMContext(ctx context.Context, ref string, data models.Smf_PDUSess_SmContextUpdateData, n1SmMsg, n2SmInfo []byte) (models.Smf_PDUSess_SmContextUpdatedData, error) {
+	out, _, err := s.UpdateSMContextN2(ctx, ref, data, n1SmMsg, n2SmInfo)
+	return out, err
+}
+
+// UpdateSMContextN2 is UpdateSMContext with the N2 SM information of the
+// answer (its n2SmInfo binary part): the PDU Session Resource Setup
+// Request Transfer when the AMF activates the user plane (upCnxState
+// ACTIVATING, Service Request; paging.go).
+//
+// Spec: TS 29.502 §5.2.2.3.2.2, §6.1.6.2.3; TS 23.502 §4.2.3.2 steps 4-11
+func (s *SMF) UpdateSMContextN2(ctx context.Context, ref string, data models.Smf_PDUSess_SmContextUpdateData, n1SmMsg, n2SmInfo []byte) (models.Smf_PDUSess_SmContextUpdatedData, []byte, error) {
 	c, err := s.lookup(ref)
 	if err != nil {
-		return models.Smf_PDUSess_SmContextUpdatedData{}, err
+		return models.Smf_PDUSess_SmContextUpdatedData{}, nil, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gone {
-		return models.Smf_PDUSess_SmContextUpdatedData{}, ErrNoContext
+		return models.Smf_PDUSess_SmContextUpdatedData{}, nil, ErrNoContext
 	}
 	var out models.Smf_PDUSess_SmContextUpdatedData
+	if data.UpCnxState == models.Smf_PDUSess_UpCnxState_ACTIVATING {
+		n2b, err := s.activate(c)
+		if err != nil {
+			return out, nil, fmt.Errorf("smf: %s PSI %d: %w", c.supi, c.psi, err)
+		}
+		out.UpCnxState, out.N2SmInfoType = models.Smf_PDUSess_UpCnxState_ACTIVATING, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_REQ
+		out.N2SmInfo = &models.RefToBinaryData{ContentId: "n2SmInfo"}
+		return out, n2b, nil
+	}
 	if n2SmInfo != nil {
 		if err := s.onN2(ctx, c, data.N2SmInfoType, n2SmInfo); err != nil {
-			return out, fmt.Errorf("smf: %s PSI %d: %w", c.supi, c.psi, err)
+			return out, nil, fmt.Errorf("smf: %s PSI %d: %w", c.supi, c.psi, err)
 		}
 	}
 	if n1SmMsg != nil {
 		if err := s.onN1(ctx, c, n1SmMsg); err != nil {
-			return out, fmt.Errorf("smf: %s PSI %d: %w", c.supi, c.psi, err)
+			return out, nil, fmt.Errorf("smf: %s PSI %d: %w", c.supi, c.psi, err)
 		}
+	}
+	if data.UpCnxState == models.Smf_PDUSess_UpCnxState_DEACTIVATED {
+		c.paging = false // the UE's connection is gone: a report pages again
 	}
 	if data.UpCnxState == models.Smf_PDUSess_UpCnxState_DEACTIVATED && c.active {
 		// AN release: DL data is buffered at the UPF (and the SMF
 		// notified) until the UE is reachable again.
 		c.active = false
 		if err := c.upf.ModifySession(ctx, c.upSEID, rules.Modification{UpdateFARs: []rules.FAR{c.dlFAR()}}); err != nil {
-			return out, fmt.Errorf("smf: N4 modification (deactivate): %w", err)
+			return out, nil, fmt.Errorf("smf: N4 modification (deactivate): %w", err)
 		}
 	}
 	out.UpCnxState = models.Smf_PDUSess_UpCnxState_DEACTIVATED
 	if c.active {
 		out.UpCnxState = models.Smf_PDUSess_UpCnxState_ACTIVATED
 	}
-	return out, nil
+	return out, nil, nil
 }
 
 // onN2 handles N2 SM information from the gNB. Caller holds c.mu.
@@ -84,7 +107,7 @@ func (s *SMF) onN2(ctx context.Context, c *smContext, t models.Smf_PDUSess_N2SmI
 		if !contains(r.QFIs, c.qfi) {
 			return fmt.Errorf("gNB did not set up QFI %d", c.qfi)
 		}
-		c.dl, c.active = r.DL, true
+		c.dl, c.active, c.paging = r.DL, true, false
 		return c.upf.ModifySession(ctx, c.upSEID, rules.Modification{UpdateFARs: []rules.FAR{c.dlFAR()}})
 	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_FAIL:
 		// The gNB could not set the session up: release it.
@@ -99,6 +122,8 @@ func (s *SMF) onN2(ctx context.Context, c *smContext, t models.Smf_PDUSess_N2SmI
 	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_REL_RSP:
 		c.active = false
 		return nil
+	case models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_RSP, models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_FAIL:
+		return s.onModifyResponse(ctx, c, t == models.Smf_PDUSess_N2SmInfoType_PDU_RES_MOD_RSP, b) // modify.go
 	}
 	return fmt.Errorf("N2 SM information type %q not handled", t)
 }
@@ -125,7 +150,11 @@ func (s *SMF) onN1(ctx context.Context, c *smContext, b []byte) error {
 		s.finish(ctx, c)
 		return nil
 	case n1.MsgPDUSessionModificationComplete:
-		return nil
+		return s.onModificationComplete(ctx, c, pti) // modify.go
+	case n1.MsgPDUSessionModificationRequest:
+		return s.onModificationRequest(ctx, c, pti, m)
+	case msgModificationCommandReject:
+		return s.onModificationCommandReject(ctx, c, pti, m)
 	case n1.MsgStatus5GSM:
 		s.log.Info("5GSM STATUS from UE", "supi", c.supi, "psi", c.psi)
 		return nil
@@ -156,7 +185,12 @@ func (s *SMF) startRelease(ctx context.Context, c *smContext, pti, cause uint8) 
 			return err
 		}
 	}
-	return s.transfer(ctx, c, releaseCommand(c.psi, pti, cause), n2b, "PDU_RES_REL_CMD")
+	n1b := releaseCommand(c.psi, pti, cause)
+	if err := s.transfer(ctx, c, n1b, n2b, "PDU_RES_REL_CMD"); err != nil {
+		return err
+	}
+	s.releaseCommandSent(c, n1b) // T3592, timers.go
+	return nil
 }
 
 // Release is the network-requested PDU session release (e.g. by
@@ -227,6 +261,8 @@ func (s *SMF) finish(ctx context.Context, c *smContext) {
 // drop forgets the context and frees its addresses. Caller holds c.mu.
 func (s *SMF) drop(c *smContext) {
 	c.gone = true
+	c.stopTimers()    // timers.go
+	s.deletePolicy(c) // policy.go
 	s.free(c)
 	s.mu.Lock()
 	if s.contexts[c.ref] == c {

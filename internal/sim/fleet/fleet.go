@@ -70,6 +70,8 @@ type Config struct {
 	// the next address; an invalid N3Addr leaves each gNB its default.
 	UserPlane bool
 	N3Addr    netip.Addr
+	// Inactivity is each gNB's user inactivity timer (gnb.Config); 0 off.
+	Inactivity time.Duration
 
 	Log *slog.Logger
 }
@@ -163,7 +165,7 @@ func Connect(ctx context.Context, cfg Config) (*Fleet, error) {
 			ID:   n2.GlobalGNBID{PLMN: cfg.PLMN, ID: id, IDLength: 22},
 			Name: fmt.Sprintf("%s-%d", cfg.GNBName, id), PLMN: cfg.PLMN, TAC: cfg.TAC,
 			Slices: cfg.Slices, CellID: uint64(id) << 14, Log: cfg.Log,
-			SetupTimeout: cfg.ConnectTimeout,
+			SetupTimeout: cfg.ConnectTimeout, Inactivity: cfg.Inactivity,
 		})
 		cancel()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"go5g/internal/n2"
 )
@@ -44,6 +45,12 @@ type Connection struct {
 	hasAMF   bool
 	released bool
 	sessions map[uint8]*Session // PDU sessions set up, by ID
+	// Inactivity (inactivity.go): when the UE last sent or received
+	// anything (unix ns), whether its AS context is set up, and whether
+	// its release was asked for.
+	lastActive atomic.Int64
+	ctxUp      bool
+	relAsked   bool
 }
 
 // ErrReleased is returned for a connection the network has released.
@@ -61,6 +68,7 @@ func (g *GNB) Attach(t Terminal, opt AttachOptions) *Connection {
 		}
 	}
 	c := &Connection{g: g, t: t, ranID: g.nextRAN, opt: opt}
+	c.touch()
 	g.ues[c.ranID] = c
 	return c
 }
@@ -90,6 +98,7 @@ func (c *Connection) stream() uint16 {
 //
 // Spec: TS 38.413 §8.6.1, §8.6.3
 func (c *Connection) UplinkNAS(ctx context.Context, nas []byte) error {
+	c.touch()
 	c.mu.Lock()
 	switch {
 	case c.released:
@@ -185,11 +194,33 @@ func (g *GNB) onInitialContextSetup(ctx context.Context, stream uint16, pdu n2.P
 		g.send(ctx, stream, b)
 		return
 	}
+	// The PDU sessions first (pdusession.go), so that the UE finds their
+	// bearers when SERVICE ACCEPT arrives.
+	resp := n2.InitialContextSetupResponse{AMFUENGAPID: m.AMFUENGAPID, RANUENGAPID: m.RANUENGAPID}
+	var sessNAS [][]byte
+	for _, it := range m.Sessions {
+		r, ok := g.setupSession(c, it)
+		if !ok {
+			resp.Failed = append(resp.Failed, r)
+			continue
+		}
+		resp.Setup = append(resp.Setup, r)
+		if it.NASPDU != nil {
+			sessNAS = append(sessNAS, it.NASPDU)
+		}
+	}
+	c.mu.Lock()
+	c.ctxUp = true
+	c.mu.Unlock()
+	c.touch()
 	c.t.ASSecurity(m.SecurityKey)
 	if m.NASPDU != nil {
 		c.t.DownlinkNAS(m.NASPDU)
 	}
-	b, err := n2.InitialContextSetupResponse{AMFUENGAPID: m.AMFUENGAPID, RANUENGAPID: m.RANUENGAPID}.Marshal()
+	for _, b := range sessNAS {
+		c.t.DownlinkNAS(b)
+	}
+	b, err := resp.Marshal()
 	if err == nil {
 		g.send(ctx, c.stream(), b)
 	}

@@ -5,7 +5,10 @@
 // and reports Error Indications. There is no radio: a UE object calls the
 // gNB directly, as its RRC layer would. StartUserPlane opens N3 (GTP-U,
 // userplane.go): each PDU session's bearer carries the UE's IP packets to
-// and from the UPF.
+// and from the UPF. UEs released to RRC_IDLE camp on it and hear the
+// AMF's Paging (paging.go); with Config.Inactivity it asks the AMF to
+// release UEs whose user plane is quiet (inactivity.go); downlink that
+// arrives before a UE's bearer is bound waits for it (earlydl.go).
 //
 // It talks to the core only over the wire, like a real gNB: it imports the
 // protocol packages (n2, n3, sctp), never an NF.
@@ -50,6 +53,11 @@ type Config struct {
 	// always send to 2152 (TS 29.281 §4.4.2.0): change it only for tests.
 	N3Port int
 
+	// Inactivity, when positive, makes the gNB ask the AMF to release a
+	// UE (UE CONTEXT RELEASE REQUEST, cause user-inactivity) whose user
+	// plane and signalling have been quiet that long (inactivity.go).
+	Inactivity time.Duration
+
 	// SetupTimeout bounds the wait for the NG Setup answer; default 5 s.
 	SetupTimeout time.Duration
 	Log          *slog.Logger
@@ -79,6 +87,9 @@ type GNB struct {
 	byTEID   map[uint32]*Session
 	nextTEID uint32
 	up       *userPlane // N3, once StartUserPlane ran (userplane.go)
+	// camped are the UEs in RRC_IDLE reachable by paging (paging.go).
+	camped map[n2.FiveGSTMSI]Pager
+	paging struct{ received, otherArea, delivered atomic.Uint64 }
 
 	setup  chan n2.PDU // the NG Setup outcome, for Connect
 	reset  chan n2.PDU // NG RESET ACKNOWLEDGE, for Reset
@@ -124,6 +135,9 @@ func Connect(ctx context.Context, cfg Config) (*GNB, error) {
 	if err := g.ngSetup(ctx); err != nil {
 		g.Abort()
 		return nil, err
+	}
+	if cfg.Inactivity > 0 {
+		go g.watchInactivity(cfg.Inactivity)
 	}
 	return g, nil
 }
@@ -292,8 +306,12 @@ func (g *GNB) onPDU(ctx context.Context, m sctp.Message) {
 		g.onNGReset(ctx, pdu)
 	case n2.ProcPDUSessionResourceSetup:
 		g.onPDUSessionResourceSetup(ctx, pdu)
+	case n2.ProcPDUSessionResourceModify:
+		g.onPDUSessionResourceModify(ctx, pdu) // modify.go
 	case n2.ProcPDUSessionResourceRelease:
 		g.onPDUSessionResourceRelease(ctx, pdu)
+	case n2.ProcPaging:
+		g.onPaging(pdu)
 	default:
 		g.log.Info("NGAP not handled", "procedure", pdu.Procedure, "type", pdu.Type)
 	}

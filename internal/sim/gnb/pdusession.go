@@ -24,6 +24,9 @@ type Session struct {
 	Type         uint8 // n2.PDUSessionIPv4, IPv6, IPv4v6
 	AMBRUplink   uint64
 	AMBRDownlink uint64
+	// Flows are the QoS flows with their parameters (QFIs lists their
+	// identifiers), as set up and modified (modify.go).
+	Flows []n2.QosFlowRequest
 }
 
 // n3Addr is the gNB's N3 address: configured, else the N2 association's
@@ -117,48 +120,77 @@ func (g *GNB) onPDUSessionResourceSetup(ctx context.Context, pdu n2.PDU) {
 	}
 	resp := n2.PDUSessionResourceSetupResponse{AMFUENGAPID: m.AMFUENGAPID, RANUENGAPID: m.RANUENGAPID}
 	for _, it := range m.Sessions {
-		t, err := n2.ParseSetupRequestTransfer(it.Transfer)
-		if err != nil || it.ID == 0 {
-			g.log.Warn("bad PDU session resource setup request transfer", "psi", it.ID, "err", err)
-			f, _ := n2.SetupUnsuccessfulTransfer{Cause: n2.MakeCause(n2.CauseProtocol, 1)}.Marshal()
-			resp.Failed = append(resp.Failed, n2.SessionItem{ID: it.ID, Transfer: f})
+		r, ok := g.setupSession(c, it)
+		if !ok {
+			resp.Failed = append(resp.Failed, r)
 			continue
 		}
-		s := &Session{RANUENGAPID: c.ranID, ID: it.ID, SNSSAI: it.SNSSAI, UL: t.UL, Type: t.PDUSessionType,
-			AMBRUplink: t.AMBRUplink, AMBRDownlink: t.AMBRDownlink}
-		for _, f := range t.Flows {
-			s.QFIs = append(s.QFIs, f.QFI)
-		}
-		g.mu.Lock()
-		s.DL = n2.Tunnel{Addr: g.n3Addr(), TEID: g.newTEID()}
-		g.byTEID[s.DL.TEID] = s
-		g.mu.Unlock()
-		c.mu.Lock()
-		if c.sessions == nil {
-			c.sessions = map[uint8]*Session{}
-		}
-		old := c.sessions[it.ID]
-		c.sessions[it.ID] = s
-		c.mu.Unlock()
-		if old != nil {
-			g.mu.Lock()
-			delete(g.byTEID, old.DL.TEID)
-			g.dropBearer(old.DL.TEID)
-			g.mu.Unlock()
-		}
-		b, err := n2.SetupResponseTransfer{DL: s.DL, QFIs: s.QFIs}.Marshal()
-		if err != nil {
-			g.log.Warn("setup response transfer", "err", err)
-			continue
-		}
-		resp.Setup = append(resp.Setup, n2.SessionItem{ID: it.ID, Transfer: b})
+		resp.Setup = append(resp.Setup, r)
 		if it.NASPDU != nil {
 			c.t.DownlinkNAS(it.NASPDU)
 		}
 	}
+	if su, ok := c.t.(SessionsNotifier); ok && len(resp.Setup) > 0 {
+		su.SessionsUp()
+	}
 	if b, err := resp.Marshal(); err == nil {
 		g.send(ctx, c.stream(), b)
 	}
+}
+
+// SessionsNotifier is a Terminal told when PDU sessions were set up
+// without a NAS message for it (e.g. user plane re-activation on a live
+// connection), so that it binds their bearers. Called from the gNB's
+// reader; must not block.
+type SessionsNotifier interface {
+	SessionsUp()
+}
+
+// setupSession sets up one PDU session of a setup request (PDU Session
+// Resource Setup or Initial Context Setup): it reads the UPF's tunnel and
+// the QoS flows, allocates a DL TEID, and returns the Setup Response
+// Transfer, or (false) a Setup Unsuccessful Transfer.
+//
+// Spec: TS 38.413 §8.2.1.2, §8.3.1.2, §9.3.4.2, §9.3.4.16
+func (g *GNB) setupSession(c *Connection, it n2.SessionItem) (n2.SessionItem, bool) {
+	fail := func() (n2.SessionItem, bool) {
+		f, _ := n2.SetupUnsuccessfulTransfer{Cause: n2.MakeCause(n2.CauseProtocol, 1)}.Marshal()
+		return n2.SessionItem{ID: it.ID, Transfer: f}, false
+	}
+	t, err := n2.ParseSetupRequestTransfer(it.Transfer)
+	if err != nil || it.ID == 0 {
+		g.log.Warn("bad PDU session resource setup request transfer", "psi", it.ID, "err", err)
+		return fail()
+	}
+	s := &Session{RANUENGAPID: c.ranID, ID: it.ID, SNSSAI: it.SNSSAI, UL: t.UL, Type: t.PDUSessionType,
+		AMBRUplink: t.AMBRUplink, AMBRDownlink: t.AMBRDownlink}
+	for _, f := range t.Flows {
+		s.QFIs = append(s.QFIs, f.QFI)
+	}
+	s.Flows = t.Flows
+	g.mu.Lock()
+	s.DL = n2.Tunnel{Addr: g.n3Addr(), TEID: g.newTEID()}
+	g.byTEID[s.DL.TEID] = s
+	g.mu.Unlock()
+	c.mu.Lock()
+	if c.sessions == nil {
+		c.sessions = map[uint8]*Session{}
+	}
+	old := c.sessions[it.ID]
+	c.sessions[it.ID] = s
+	c.mu.Unlock()
+	if old != nil {
+		g.mu.Lock()
+		delete(g.byTEID, old.DL.TEID)
+		g.dropBearer(old.DL.TEID)
+		g.mu.Unlock()
+	}
+	b, err := n2.SetupResponseTransfer{DL: s.DL, QFIs: s.QFIs}.Marshal()
+	if err != nil {
+		g.log.Warn("setup response transfer", "err", err)
+		return fail()
+	}
+	return n2.SessionItem{ID: it.ID, Transfer: b}, true
 }
 
 // onPDUSessionResourceRelease releases the named sessions, hands the NAS

@@ -65,6 +65,9 @@ type userPlane struct {
 
 	mu      sync.RWMutex
 	bearers map[uint32]*Bearer
+	// early holds DL T-PDUs of set-up sessions whose UE has not bound its
+	// bearer yet (earlydl.go).
+	early map[uint32][][]byte
 
 	echo, unknown, errIndSent, peerErr, malformed atomic.Uint64
 
@@ -185,6 +188,7 @@ func (g *GNB) dropBearer(teid uint32) {
 		b.gone.Store(true)
 		delete(up.bearers, teid)
 	}
+	delete(up.early, teid)
 	up.mu.Unlock()
 }
 
@@ -193,6 +197,7 @@ func (g *GNB) dropBearer(teid uint32) {
 // downlink T-PDUs to the UE's writer.
 type Bearer struct {
 	up   *userPlane
+	conn *Connection // for its inactivity timer
 	sess Session
 	dl   io.Writer
 	gone atomic.Bool
@@ -227,7 +232,7 @@ func (c *Connection) BindUserPlane(psi uint8, qfi uint8, dl io.Writer) (*Bearer,
 	if qfi == 0 || qfi > 63 {
 		return nil, fmt.Errorf("gnb: PDU session %d: no valid QFI", psi)
 	}
-	b := &Bearer{up: up, sess: s, dl: dl, upf: netip.AddrPortFrom(s.UL.Addr.Unmap(), n3.Port)}
+	b := &Bearer{up: up, conn: c, sess: s, dl: dl, upf: netip.AddrPortFrom(s.UL.Addr.Unmap(), n3.Port)}
 	h := n3.Header{Type: n3.TypeGPDU, TEID: s.UL.TEID}
 	h.AddExtension(n3.ExtensionHeader{Type: n3.ExtPDUSessionContainer,
 		PDUSession: n3.PDUSessionContainer{PDUType: n3.PDUTypeUL, QFI: qfi}})
@@ -241,6 +246,7 @@ func (c *Connection) BindUserPlane(psi uint8, qfi uint8, dl io.Writer) (*Bearer,
 		old.gone.Store(true)
 	}
 	up.bearers[s.DL.TEID] = b
+	up.flushEarly(b) // earlydl.go
 	up.mu.Unlock()
 	// The session may have been released while we bound.
 	if _, ok := c.Session(psi); !ok {
@@ -275,6 +281,7 @@ func (b *Bearer) Uplink(buf []byte) error {
 		b.ulDrop.Add(1)
 		return errors.New("gnb: empty uplink packet")
 	}
+	b.conn.touch()
 	plen := len(buf) - ULHeadroom
 	start := ULHeadroom - b.hlen
 	if b.hlen-n3.HeaderLen+plen > 0xffff {
@@ -346,13 +353,16 @@ func (up *userPlane) handle(m *n3.Message) {
 		b := up.bearers[p.TEID]
 		up.mu.RUnlock()
 		if b == nil {
-			up.unknownTEID(m)
+			if !up.holdEarly(p.TEID, p.Payload) {
+				up.unknownTEID(m)
+			}
 			return
 		}
 		if len(p.Payload) == 0 {
 			b.dlDrop.Add(1)
 			return
 		}
+		b.conn.touch() // before the write: the counters follow it at once
 		if _, err := b.dl.Write(p.Payload); err != nil {
 			b.dlDrop.Add(1)
 			return

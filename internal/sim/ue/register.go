@@ -60,6 +60,10 @@ func (u *UE) handle(ev event) {
 		}
 		return
 	}
+	if ev.paged || ev.ulData {
+		u.onIdleEvent(ev) // idle.go
+		return
+	}
 	if ev.gen != u.gen {
 		return // from an RRC connection the UE has left
 	}
@@ -75,11 +79,14 @@ func (u *UE) handle(ev event) {
 		}
 	case ev.released:
 		u.link = nil
+		u.enterIdle() // idle.go
 		if p != nil && (p.kind == procRegister && !u.registered || p.kind == procUpdate || p.kind == procService) {
 			u.finish(errors.New("ue: RRC connection released before the procedure completed"))
 		} else if p != nil && p.kind == procDeregister {
 			u.finish(nil) // released by the network: deregistered locally
 		}
+	case ev.sessionsUp:
+		u.rebindTUNs() // idle.go
 	default:
 		if err := u.onDownlink(ev.nas); err != nil && p != nil {
 			u.finish(err)
@@ -191,6 +198,7 @@ func (u *UE) onDownlink(b []byte) error {
 	case n1.MsgServiceAccept:
 		if p != nil && p.kind == procService {
 			u.res.ServiceAccepts++
+			u.rebindTUNs() // idle.go
 			u.finish(nil)
 		}
 	case n1.MsgServiceReject:

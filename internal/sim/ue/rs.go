@@ -80,9 +80,15 @@ func (t *TUN) solicit(stop <-chan struct{}) {
 }
 
 // sendUplink hands one packet to the bearer, one caller at a time as
-// Bearer.Uplink requires. A failure is counted by the bearer.
+// Bearer.Uplink requires. A failure is counted by the bearer. While the UE
+// is idle the packet is held instead (idle.go).
 func (t *TUN) sendUplink(buf []byte) {
 	t.ulmu.Lock()
-	t.bearer.Uplink(buf)
+	if t.idle {
+		t.hold(buf)
+		t.ulmu.Unlock()
+		return
+	}
+	t.bearer.Load().Uplink(buf)
 	t.ulmu.Unlock()
 }

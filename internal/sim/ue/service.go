@@ -7,7 +7,6 @@ import (
 
 	"github.com/free5gc/nas/nasType"
 
-	"go5g/internal/aka"
 	"go5g/internal/n1"
 	"go5g/internal/n2"
 	"go5g/internal/sim/gnb"
@@ -36,7 +35,8 @@ const (
 
 // ServiceRequest brings a registered UE in CM-IDLE back to CM-CONNECTED
 // through g: RRC setup with its 5G-S-TMSI, SERVICE REQUEST (service type
-// "signalling") integrity protected with its current 5G NAS security
+// "signalling", with Uplink data status and PDU session status as
+// idle.go says) integrity protected with its current 5G NAS security
 // context, and it returns on SERVICE ACCEPT (nil), SERVICE REJECT
 // (*ServiceRejectError) or the expiry of T3517 (ErrTimeout). The UE derives
 // KgNB from the uplink NAS COUNT of its SERVICE REQUEST and checks it
@@ -52,13 +52,7 @@ func (u *UE) ServiceRequest(ctx context.Context, g *gnb.GNB) error {
 		case u.link != nil:
 			return errors.New("ue: already connected")
 		}
-		u.attach(g, gnb.AttachOptions{Cause: n2.RRCMOSignalling, STMSI: s})
-		if err := u.sendProtected(serviceRequest(u.ngKSI, serviceSignalling, s), n1.HeaderIntegrity); err != nil {
-			return err
-		}
-		copy(u.kgNB[:], aka.KgNB(u.kamf, u.sec.SendCount()-1, aka.Access3GPP))
-		u.armTimer(p, u.cfg.T3517)
-		return nil
+		return u.sendService(p, g, serviceSignalling, n2.RRCMOSignalling) // idle.go
 	})
 }
 

@@ -37,6 +37,10 @@ type Session struct {
 	DNS                      []netip.Addr
 	// Cause is the 5GSM cause of the accept (#50, #51), 0 if none.
 	Cause uint8
+	// QoSRules and Flows are every QoS rule and QoS flow description the
+	// network authorized, as established and modified (modify.go).
+	QoSRules []QoSRule
+	Flows    []QoSFlow
 }
 
 // SessionRejectError is PDU SESSION ESTABLISHMENT REJECT or RELEASE
@@ -282,6 +286,7 @@ func (u *UE) onDLNASTransport(m *nasMessage.DLNASTransport) {
 			return
 		}
 		s.ID = psi
+		acceptQoS(&s, gm.PDUSessionEstablishmentAccept) // modify.go
 		if s.DNN == "" {
 			s.DNN = p.dnn
 		}
@@ -307,10 +312,9 @@ func (u *UE) onDLNASTransport(m *nasMessage.DLNASTransport) {
 			u.endSM(pti, smResult{})
 		}
 	case n1.MsgPDUSessionModificationCommand:
-		complete := gsmMsg(psi, pti, n1.MsgPDUSessionModificationComplete)
-		if b, err := u.sec.Protect(ulNASTransport(complete, psi, 0, nil, ""), n1.HeaderIntegrityCiphered); err == nil && u.link != nil {
-			u.link.UplinkNAS(context.Background(), b)
-		}
+		u.onModificationCommand(psi, pti, gm) // modify.go
+	case n1.MsgPDUSessionModificationReject:
+		u.endSM(pti, smResult{err: &SessionRejectError{Cause: gm.PDUSessionModificationReject.Cause5GSM.GetCauseValue()}})
 	case n1.MsgStatus5GSM:
 		u.endSM(pti, smResult{err: &SessionRejectError{Cause: gm.Status5GSM.Cause5GSM.GetCauseValue()}})
 	}

@@ -46,7 +46,7 @@ type TUNConfig struct {
 // from a Router Advertisement with the interface identifier from the SMF)
 type TUN struct {
 	dev    *tun.Device
-	bearer *gnb.Bearer
+	bearer atomic.Pointer[gnb.Bearer] // the current one (idle.go: rebound after a service request)
 	sess   Session
 	done   chan struct{}
 	once   sync.Once
@@ -56,6 +56,13 @@ type TUN struct {
 	ulmu   sync.Mutex // Bearer.Uplink: the reader and the solicitor
 	stop   chan struct{}
 	rsDone chan struct{} // closed when no solicitation can follow
+
+	// While the UE is in CM-IDLE (idle.go) uplink packets are held, in
+	// order, and wake asks the UE for a service request. Under ulmu.
+	idle bool
+	held [][]byte
+	wake func()
+	base gnb.BearerStats // counts of the bearers before the current one
 }
 
 // OpenTUN makes the TUN device for session s (as the UE got it) in
@@ -130,7 +137,7 @@ func OpenTUN(c *gnb.Connection, s Session, cfg TUNConfig) (*TUN, error) {
 		dev.Close()
 		return nil, fmt.Errorf("ue: PDU session %d: %w", s.ID, err)
 	}
-	t.bearer = b
+	t.bearer.Store(b)
 	go t.uplink(cfg.MTU)
 	if s.HasIPv6 && !v6.IsValid() {
 		go t.solicit(t.stop)
@@ -174,7 +181,12 @@ func (t *TUN) IPv6() (netip.Addr, bool) {
 }
 
 // Stats are the session's user-plane counters at the gNB.
-func (t *TUN) Stats() gnb.BearerStats { return t.bearer.Stats() }
+// They add up over the bearers the session had (one per connection).
+func (t *TUN) Stats() gnb.BearerStats {
+	t.ulmu.Lock()
+	defer t.ulmu.Unlock()
+	return addStats(t.base, t.bearer.Load().Stats())
+}
 
 // Close removes the device (with its addresses and routes) and waits for
 // its uplink reader and Router Solicitations.
@@ -300,6 +312,12 @@ func (u *UE) AttachTUN(psi uint8, cfg TUNConfig) (*TUN, error) {
 			u.tuns = map[uint8]*TUN{}
 		}
 		u.tuns[psi] = t
+		t.setWake(func() { // idle.go
+			select {
+			case u.events <- event{ulData: true}:
+			default:
+			}
+		})
 	}); cerr != nil {
 		err = cerr
 	}

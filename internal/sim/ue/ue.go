@@ -6,7 +6,10 @@
 // Request from CM-IDLE, Configuration Update (5G-GUTI reallocation), and
 // deregistration, UE-originating or by the network; PDU sessions, each
 // optionally with a TUN device in the UE's network namespace (tun.go) so
-// that real programs use it. It reaches the network only through a
+// that real programs use it. Released to CM-IDLE it camps on its gNB,
+// answers paging with SERVICE REQUEST and holds its TUNs' uplink until a
+// SERVICE REQUEST (with Uplink data status) re-activates the sessions
+// (idle.go). It reaches the network only through a
 // simulated gNB, as a phone does, and shares with the core only the
 // protocol, crypto and OS packages (n1, n2, aka, suci, tun, netns).
 //
@@ -107,6 +110,11 @@ type Result struct {
 	// ASSecurityActivations counts AS security set up by the gNB (Initial
 	// Context Setup) with a KgNB equal to the UE's.
 	ASSecurityActivations int
+	// Pagings counts pagings received in CM-IDLE; MTServiceRequests and
+	// DataServiceRequests the SERVICE REQUESTs they and held uplink data
+	// started; Releases the RRC connections the network released
+	// (idle.go).
+	Pagings, MTServiceRequests, DataServiceRequests, Releases int
 	// Duration from REGISTRATION REQUEST to REGISTRATION COMPLETE sent.
 	Duration time.Duration
 }
@@ -176,6 +184,7 @@ type UE struct {
 	pti        uint8
 	smTampered bool
 	tuns       map[uint8]*TUN // TUN devices by PDU session ID (tun.go)
+	camped     *n2.FiveGSTMSI // the identity the UE is pageable with (idle.go)
 }
 
 // pending is a procedure under way and who waits for its end.
@@ -377,6 +386,10 @@ type event struct {
 	kgNB     *[32]byte
 	released bool
 	timer    uint64 // timer sequence number; 0 for gNB events
+	// paged: the gNB paged the UE; ulData: a TUN holds uplink data while
+	// the UE is idle (idle.go). Neither belongs to a connection.
+	paged, ulData bool
+	sessionsUp    bool // the gNB set up PDU sessions on the connection
 }
 
 // terminal is the gNB's view of one RRC connection of the UE.
@@ -397,6 +410,7 @@ func (t terminal) post(ev event) {
 func (t terminal) DownlinkNAS(pdu []byte) { t.post(event{nas: append([]byte(nil), pdu...)}) }
 func (t terminal) ASSecurity(k [32]byte)  { t.post(event{kgNB: &k}) }
 func (t terminal) Released()              { t.post(event{released: true}) }
+func (t terminal) SessionsUp()            { t.post(event{sessionsUp: true}) }
 
 // attach opens a new RRC connection through g.
 func (u *UE) attach(g *gnb.GNB, opt gnb.AttachOptions) {
