@@ -40,6 +40,9 @@ program can use the session:
   ip netns exec go5g-ue-1 ping -c 3 <an address on the data network>
 The gNBs' GTP-U then runs on --n3 port 2152, which must be free there
 (a UPF on the same host binds its own N3 address: give the gNB another).
+With --inactivity D a gNB releases a UE whose user plane has been quiet
+for D (CM-IDLE); downlink data then pages it back (Service Request), and
+uplink data from its TUN makes it come back by itself.
 
 Load mode (--rate R) starts registrations at R per second, evenly spaced,
 for --ues registrations or for --duration (reusing the SUPIs), prints
@@ -60,7 +63,7 @@ type simFlags struct {
 	amfUDPPort, gnbs, gnbID, ues, hnKeyID, sst, tac, concurrency       int
 	deregister, switchOff, verbose                                     bool
 	rate                                                               float64
-	duration, timeout, connectTimeout                                  time.Duration
+	duration, timeout, connectTimeout, inactivity                      time.Duration
 
 	// PDU sessions and the user plane (simsession.go).
 	pduSession, tun           bool
@@ -93,6 +96,7 @@ func (f *simFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.duration, "duration", 0, "load mode: run this long (e.g. 30s) instead of --ues registrations")
 	fs.DurationVar(&f.connectTimeout, "connect-timeout", 10*time.Second, "how long each gNB may take to set up N2 with the AMF")
 	fs.DurationVar(&f.timeout, "timeout", 0, "T3510/T3521: how long a UE waits for the network (default 15s)")
+	fs.DurationVar(&f.inactivity, "inactivity", 0, "gNB user inactivity timer, e.g. 2s: a UE quiet that long is released to CM-IDLE\n(UE Context Release Request, cause user-inactivity) and paged back for downlink data (default off)")
 	fs.StringVar(&f.table, "table", "auto", "scenario table: auto (all rows up to 50 UEs, else failed rows), full or failed")
 	fs.BoolVar(&f.verbose, "v", false, "verbose: debug logs of the gNBs and UEs on stderr")
 	f.registerSession(fs)
@@ -168,7 +172,7 @@ func (f *simFlags) config(e *env) (fleet.Config, fleet.Deregistration, error) {
 		}
 		slice.SD, slice.HasSD = uint32(sd), true
 	}
-	if f.gnbs < 1 || f.ues < 1 || f.concurrency < 1 || f.gnbID < 0 || f.timeout < 0 || f.connectTimeout < 0 {
+	if f.gnbs < 1 || f.ues < 1 || f.concurrency < 1 || f.gnbID < 0 || f.timeout < 0 || f.connectTimeout < 0 || f.inactivity < 0 {
 		return cfg, 0, fmt.Errorf("--gnbs, --ues and --concurrency must be at least 1, --gnb-id and the timeouts not negative")
 	}
 	if f.amfUDPPort < 1 || f.amfUDPPort > 65535 {
@@ -178,8 +182,8 @@ func (f *simFlags) config(e *env) (fleet.Config, fleet.Deregistration, error) {
 		AMF: f.amf, Transport: tr, SCTP: sctp.Options{RemoteUDPPort: f.amfUDPPort},
 		GNBs: f.gnbs, FirstGNBID: uint32(f.gnbID), PLMN: plmn, TAC: uint32(f.tac), Slices: []n2.SNSSAI{slice},
 		UEs: f.ues, FirstSUPI: first, Concurrency: f.concurrency, T3510: f.timeout, T3521: f.timeout,
-		ConnectTimeout: f.connectTimeout,
-		Log:            e.log,
+		ConnectTimeout: f.connectTimeout, Inactivity: f.inactivity,
+		Log: e.log,
 	}
 	if f.verbose {
 		cfg.Log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -6,6 +6,10 @@
 // this package's access table says what each role may do, checked for every
 // route by one middleware (ServeHTTP).
 //
+// Subscriber profiles (profiles.go) are templates a create or import names
+// to fill the fields it leaves out; operator PCF policies (policies.go) are
+// stored and, through Deps.Policies, put in force in the running PCF.
+//
 // CSRF: a browser attaches the session cookie by itself, so every
 // cookie-authenticated POST, PUT, PATCH or DELETE must also carry the
 // header X-CSRF-Token with the session's CSRF token (returned by login and
@@ -22,6 +26,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"go5g/internal/auth"
@@ -45,6 +50,12 @@ type Deps struct {
 	UEs      UEs
 	Sessions Sessions
 	Status   Status
+	// Caches are told when the API changes home network keys or
+	// subscribers (keys.go); nil when nothing caches them.
+	Caches Caches
+	// Policies puts policy changes in force (policies.go); nil: they are
+	// only stored.
+	Policies PolicyApplier
 }
 
 // API is the REST API; it is an http.Handler for paths under /api/v1/.
@@ -62,6 +73,9 @@ type API struct {
 	ues      UEs
 	sessions Sessions
 	status   Status
+	caches   Caches
+	policies PolicyApplier
+	policyMu sync.Mutex // policies.go
 }
 
 // level is the least a caller must be to use a route.
@@ -109,9 +123,23 @@ func accessTable() map[string]level {
 		"POST /api/v1/tokens":               admin,
 		"DELETE /api/v1/tokens/{id}":        admin,
 		"GET /api/v1/audit":                 admin,
+		"GET /api/v1/profiles":              readOnly,
+		"GET /api/v1/profiles/{name}":       readOnly,
+		"POST /api/v1/profiles":             operator,
+		"PUT /api/v1/profiles/{name}":       operator,
+		"DELETE /api/v1/profiles/{name}":    operator,
+		"GET /api/v1/policies":              readOnly,
+		"GET /api/v1/policies/{name}":       readOnly,
+		"POST /api/v1/policies":             operator,
+		"PUT /api/v1/policies/{name}":       operator,
+		"DELETE /api/v1/policies/{name}":    operator,
+		"GET /api/v1/keys":                  readOnly,
+		"POST /api/v1/keys":                 admin,
+		"DELETE /api/v1/keys/{id}":          admin,
 		"GET /api/v1/gnbs":                  readOnly,
 		"GET /api/v1/ues":                   readOnly,
 		"GET /api/v1/ues/{supi}":            readOnly,
+		"GET /api/v1/ues/{supi}/trace":      readOnly,
 		"GET /api/v1/sessions":              readOnly,
 		"GET /api/v1/status":                readOnly,
 	}
@@ -139,9 +167,23 @@ func (a *API) routes() map[string]http.HandlerFunc {
 		"POST /api/v1/tokens":               a.createToken,
 		"DELETE /api/v1/tokens/{id}":        a.revokeToken,
 		"GET /api/v1/audit":                 a.listAudit,
+		"GET /api/v1/profiles":              a.listProfiles,
+		"GET /api/v1/profiles/{name}":       a.getProfile,
+		"POST /api/v1/profiles":             a.createProfile,
+		"PUT /api/v1/profiles/{name}":       a.updateProfile,
+		"DELETE /api/v1/profiles/{name}":    a.deleteProfile,
+		"GET /api/v1/policies":              a.listPolicies,
+		"GET /api/v1/policies/{name}":       a.getPolicy,
+		"POST /api/v1/policies":             a.createPolicy,
+		"PUT /api/v1/policies/{name}":       a.updatePolicy,
+		"DELETE /api/v1/policies/{name}":    a.deletePolicy,
+		"GET /api/v1/keys":                  a.listKeys,
+		"POST /api/v1/keys":                 a.createKey,
+		"DELETE /api/v1/keys/{id}":          a.deleteKey,
 		"GET /api/v1/gnbs":                  a.listGNBs,
 		"GET /api/v1/ues":                   a.listUEs,
 		"GET /api/v1/ues/{supi}":            a.getUE,
+		"GET /api/v1/ues/{supi}/trace":      a.getTrace,
 		"GET /api/v1/sessions":              a.listSessions,
 		"GET /api/v1/status":                a.getStatus,
 	}
@@ -166,6 +208,8 @@ func New(cfg Config, deps Deps) (*API, error) {
 	a := &API{cfg: cfg, st: deps.Store, acc: acc, auth: svc, log: deps.Log, now: cfg.Auth.Now,
 		mux: http.NewServeMux(), roles: accessTable(),
 		ran: deps.RAN, ues: deps.UEs, sessions: deps.Sessions, status: deps.Status}
+	a.caches = deps.Caches
+	a.policies = deps.Policies
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

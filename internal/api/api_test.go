@@ -255,6 +255,8 @@ func runSuite(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Export", testExport},
 		{"UsersTokensAudit", testUsersTokensAudit},
 		{"SessionAndCSRF", testSessionAndCSRF},
+		{"Profiles", testProfiles},
+		{"Policies", testPolicies},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, open(t))
@@ -303,9 +305,23 @@ func testRoles(t *testing.T, e *env) {
 		"POST /api/v1/tokens":               {"/api/v1/tokens", `{}`},
 		"DELETE /api/v1/tokens/{id}":        {"/api/v1/tokens/nope", ""},
 		"GET /api/v1/audit":                 {"/api/v1/audit", ""},
+		"GET /api/v1/profiles":              {"/api/v1/profiles", ""},
+		"GET /api/v1/profiles/{name}":       {"/api/v1/profiles/none", ""},
+		"POST /api/v1/profiles":             {"/api/v1/profiles", `{}`},
+		"PUT /api/v1/profiles/{name}":       {"/api/v1/profiles/none", `{}`},
+		"DELETE /api/v1/profiles/{name}":    {"/api/v1/profiles/none", ""},
+		"GET /api/v1/policies":              {"/api/v1/policies", ""},
+		"GET /api/v1/policies/{name}":       {"/api/v1/policies/none", ""},
+		"POST /api/v1/policies":             {"/api/v1/policies", `{}`},
+		"PUT /api/v1/policies/{name}":       {"/api/v1/policies/none", `{}`},
+		"DELETE /api/v1/policies/{name}":    {"/api/v1/policies/none", ""},
+		"GET /api/v1/keys":                  {"/api/v1/keys", ""},
+		"POST /api/v1/keys":                 {"/api/v1/keys", `{}`},
+		"DELETE /api/v1/keys/{id}":          {"/api/v1/keys/200", ""},
 		"GET /api/v1/gnbs":                  {"/api/v1/gnbs", ""},
 		"GET /api/v1/ues":                   {"/api/v1/ues", ""},
 		"GET /api/v1/ues/{supi}":            {"/api/v1/ues/imsi-001010000000001", ""},
+		"GET /api/v1/ues/{supi}/trace":      {"/api/v1/ues/imsi-001010000000001/trace", ""},
 		"GET /api/v1/sessions":              {"/api/v1/sessions", ""},
 		"GET /api/v1/status":                {"/api/v1/status", ""},
 	}

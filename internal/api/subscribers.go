@@ -27,6 +27,9 @@ type subscriberIn struct {
 	DefaultSNSSAI *store.SNSSAI  `json:"defaultSnssai"`
 	DNNs          []string       `json:"dnns"`
 	AMBR          *ambrJSON      `json:"ambr"`
+	// Profile names a subscriber profile whose values fill every
+	// subscription field left out (profiles.go); the values are copied.
+	Profile string `json:"profile,omitempty"`
 }
 
 type ambrJSON struct {
@@ -276,6 +279,11 @@ func (a *API) createSubscriber(w http.ResponseWriter, r *http.Request) {
 	if decode(w, r, &in) != nil {
 		return
 	}
+	in, err := a.applyProfile(r.Context(), in, profileCache{})
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
 	s, err := build(in, nil)
 	if err != nil {
 		a.fail(w, err)
@@ -285,7 +293,7 @@ func (a *API) createSubscriber(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "subscriber.create", s.SUPI, "")
+	a.audit(r, "subscriber.create", s.SUPI, profileDetail(in.Profile))
 	w.Header().Set("Location", "/api/v1/subscribers/"+s.SUPI)
 	writeJSON(w, http.StatusCreated, toOut(s, false))
 }
@@ -308,6 +316,10 @@ func (a *API) updateSubscriber(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
+	if in, err = a.applyProfile(r.Context(), in, profileCache{}); err != nil {
+		a.fail(w, err)
+		return
+	}
 	s, err := build(in, &old)
 	if err != nil {
 		a.fail(w, err)
@@ -318,6 +330,9 @@ func (a *API) updateSubscriber(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	detail := changedFields(old, s)
+	if in.Profile != "" {
+		detail += "; " + profileDetail(in.Profile)
+	}
 	a.audit(r, "subscriber.update", s.SUPI, detail)
 	writeJSON(w, http.StatusOK, toOut(s, false))
 }
@@ -364,4 +379,12 @@ func (a *API) deleteSubscriber(w http.ResponseWriter, r *http.Request) {
 	}
 	a.audit(r, "subscriber.delete", supi, "")
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// profileDetail is the audit detail of a change that used a profile.
+func profileDetail(name string) string {
+	if name == "" {
+		return ""
+	}
+	return "from profile " + name
 }

@@ -26,6 +26,11 @@ func csvColumns() []string {
 	return []string{"supi", "k", "opc", "amf", "sqn", "authMethod", "snssais", "defaultSnssai", "dnns", "ambr.uplink", "ambr.downlink"}
 }
 
+// importOnlyColumns are CSV columns an import reads and an export does not
+// write: profile names the subscriber profile that fills the row's empty
+// fields (profiles.go).
+func importOnlyColumns() []string { return []string{"profile"} }
+
 // row is one parsed import record and the line it starts on.
 type row struct {
 	line int
@@ -60,9 +65,18 @@ func (a *API) importSubscribers(w http.ResponseWriter, r *http.Request) {
 	subs := make([]store.Subscriber, 0, len(rows))
 	var bad []rowError
 	seen := make(map[string]int, len(rows))
+	profiles := profileCache{}
 	for _, rw := range rows {
 		s, err := rw.in, rw.err
 		var sub store.Subscriber
+		if err == nil {
+			s, err = a.applyProfile(r.Context(), s, profiles)
+			var fe *store.FieldError
+			if err != nil && !errors.As(err, &fe) {
+				a.fail(w, err)
+				return
+			}
+		}
 		if err == nil {
 			sub, err = build(s, nil)
 		}
@@ -164,8 +178,9 @@ func parseCSV(body []byte) ([]row, error) {
 	col := make(map[string]int, len(head))
 	for i, h := range head {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if !slices.Contains(csvColumns(), h) {
-			return nil, fieldErr("body", "CSV header: unknown column %q (known: %s)", h, strings.Join(csvColumns(), ","))
+		if !slices.Contains(csvColumns(), h) && !slices.Contains(importOnlyColumns(), h) {
+			return nil, fieldErr("body", "CSV header: unknown column %q (known: %s)", h,
+				strings.Join(append(csvColumns(), importOnlyColumns()...), ","))
 		}
 		col[h] = i
 	}
@@ -236,14 +251,16 @@ func csvRow(line int, rec []string, col map[string]int) row {
 	if v, ok := get("dnns"); ok {
 		in.DNNs = strings.Split(v, ";")
 	}
+	in.Profile, _ = get("profile")
 	ul, okU := get("ambr.uplink")
 	dl, okD := get("ambr.downlink")
 	if okU || okD {
+		// A profile fills the direction left empty (withProfile).
 		in.AMBR = &ambrJSON{Uplink: ul, Downlink: dl}
-		if !okU {
+		if !okU && in.Profile == "" {
 			in.AMBR.Uplink = defaultAMBR.String()
 		}
-		if !okD {
+		if !okD && in.Profile == "" {
 			in.AMBR.Downlink = defaultAMBR.String()
 		}
 	}

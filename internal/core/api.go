@@ -23,13 +23,14 @@ func (c *Core) startAPI(ctx context.Context, st store.Store, m *metrics.Registry
 	if c.cfg.API.Address == "" {
 		return func() {}, nil
 	}
-	deps := api.Deps{Store: st, Log: c.log.With("nf", "api"), Status: api.StatusFunc(c.liveStatus)}
+	deps := api.Deps{Store: st, Log: c.log.With("nf", "api"), Status: api.StatusFunc(c.liveStatus), Caches: c.caches}
 	if c.running != nil {
 		deps.RAN, deps.UEs = c.running, c.running
 	}
 	if c.sessions != nil && c.sessions.smf != nil {
 		deps.Sessions = c.sessions.smf
 	}
+	deps.Policies = c.policyApplier() // policies.go
 	a, err := api.New(api.Config{}, deps)
 	if err != nil {
 		return nil, err

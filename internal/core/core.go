@@ -17,6 +17,7 @@ import (
 	"github.com/free5gc/openapi/models"
 
 	"go5g/internal/amf"
+	"go5g/internal/api"
 	"go5g/internal/ausf"
 	"go5g/internal/metrics"
 	"go5g/internal/sctp"
@@ -55,6 +56,7 @@ type Core struct {
 
 	sessions *sessionNFs
 	newUPF   newUPFFunc // tests: an unprivileged host
+	caches   api.Caches
 }
 
 // New checks cfg and returns a Core; Run starts it. log may be nil.
@@ -151,6 +153,7 @@ func (c *Core) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	c.caches = r // the API invalidates the UDR caches (startAPI)
 	// The UDM notifies the AMF it replaces, and the AMF needs the UDM: the
 	// notifier is bound once the AMF exists.
 	notify := &lateNotifier{}
@@ -170,6 +173,9 @@ func (c *Core) Run(ctx context.Context) (err error) {
 	c.sessions = sess
 	sess.run()
 	defer sess.stop()
+	if err := c.loadPolicies(ctx, st, sess.pcf); err != nil {
+		return err
+	}
 
 	l, t, why, err := listenN2(ctx, c.amf.N2)
 	if err != nil {

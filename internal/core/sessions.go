@@ -128,6 +128,7 @@ func (c *Core) startSessions(d *udm.UDM) (*sessionNFs, error) {
 		}
 		return nil, err
 	}
+	s.pcf.SetNotifier(s.smf) // policy.go
 	s.userPlane = c.userPlaneState(s, off)
 	if off != nil {
 		c.log.Warn("user plane off: "+strings.TrimPrefix(off.Error(), "user plane off: "),

@@ -13,7 +13,8 @@
 //   - the AMF registration for 3GPP access (context data);
 //   - the SUCI home network private keys, by scheme and key identifier,
 //     from an in-memory snapshot: a new key is used at once (a miss
-//     reloads), a deleted one within Config.KeyCacheTTL (5 s by default).
+//     reloads), a deleted one within Config.KeyCacheTTL (5 s by default),
+//     or at once after InvalidateHomeNetworkKeys (the REST API calls it).
 //
 // Limitation: AMF registrations (context data) are kept in this process's
 // memory, not in the store, until the store has a table for them. They are

@@ -5,6 +5,11 @@ import { listPage } from "./subscribers.js";
 import { formPage } from "./form.js";
 import { importPage } from "./import.js";
 import { networkPage, stopNetwork } from "./live.js";
+import { ladderPage } from "./ladder.js";
+import { usersPage } from "./users.js";
+import { tokensPage } from "./tokens.js";
+import { auditPage } from "./audit.js";
+import { keysPage } from "./keys.js";
 
 // session is who is logged in ({name, role, csrfToken}), or null.
 const state = { session: null };
@@ -74,6 +79,11 @@ async function route() {
   else if (edit && can("operator")) formPage(decodeURIComponent(edit[1]));
   else if (path === "/import" && can("operator")) importPage();
   else if (path === "/network") networkPage();
+  else if (/^\/ladder\/./.test(path)) ladderPage(decodeURIComponent(path.slice("/ladder/".length)));
+  else if (path === "/users") usersPage(can("admin"), state.session);
+  else if (path === "/tokens") tokensPage(can("admin"), state.session);
+  else if (path === "/audit") auditPage(can("admin"));
+  else if (path === "/keys") keysPage(can("admin"));
   else show(h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/subscribers" }, "Back to the subscribers")));
 }
 

@@ -65,7 +65,8 @@ export function networkPage() {
         h("td", {}, u.cmState),
         h("td", {}, u.gnbName || ""),
         h("td", { class: "mono" }, u.cmState === "CM-CONNECTED" ? u.ranUeNgapId + " / " + u.amfUeNgapId : ""),
-        h("td", {}, u.registrationStarted ? new Date(u.registrationStarted).toLocaleString() : ""))));
+        h("td", {}, u.registrationStarted ? new Date(u.registrationStarted).toLocaleString() : ""),
+        h("td", {}, h("a", { href: "#/ladder/" + encodeURIComponent(u.supi), class: "ladder-link" }, "Ladder")))));
       ueNote.textContent = us.value.nextCursor ? "Showing the first " + uePage + " UEs by SUPI." : "";
       document.body.dataset.ues = String(us.value.items.length);
     }
@@ -84,7 +85,7 @@ export function networkPage() {
   show(h("h1", {}, "Network"), err, status,
     table("nfs", "Network functions", ["NF", "State", "Counters"], nfs),
     table("gnbs", "gNBs", ["Name", "Global gNB ID", "Address", "N2", "Tracking areas (slices)", "UEs"], gnbs),
-    table("ues", "UEs", ["SUPI", "5G-GUTI", "5GMM state", "CM state", "gNB", "RAN / AMF UE NGAP ID", "Registration"], ues),
+    table("ues", "UEs", ["SUPI", "5G-GUTI", "5GMM state", "CM state", "gNB", "RAN / AMF UE NGAP ID", "Registration", "Signalling"], ues),
     ueNote,
     table("sessions", "PDU sessions", ["SUPI", "PDU session ID", "DNN", "Address", "UPF", "User plane"], sessions));
   load();
