@@ -112,20 +112,17 @@ func OpenTUN(c *gnb.Connection, s Session, cfg TUNConfig) (*TUN, error) {
 		return nil, fmt.Errorf("ue: TUN for PDU session %d: %w", s.ID, err)
 	}
 	// The interface identifier comes from the SMF, not from the kernel's
-	// SLAAC, so the kernel must not learn from advertisements: the TUN
-	// sends its own Router Solicitations from fe80::IID (solicit) and takes
-	// the prefix from the downlink. (The kernel may still send one RS from
-	// its own link-local address when the device comes up, before this
-	// setting lands.) Without IPv6 in the session the device stays
-	// IPv4-only (no MLD reports uplink).
+	// SLAAC: internal/tun brings the device up with no kernel autoconf, RS
+	// or link-local address, and the TUN sends its own Router
+	// Solicitations from fe80::IID (solicit) and takes the prefix from the
+	// downlink. Without IPv6 in the session the device stays IPv4-only (no
+	// MLD reports uplink).
 	// Spec: TS 23.501 §5.8.2.2.1
-	knob, val := "accept_ra", "0"
 	if !s.HasIPv6 {
-		knob, val = "disable_ipv6", "1"
-	}
-	if err := sysctl(cfg.NS, "net.ipv6.conf."+dev.Name()+"."+knob, val); err != nil {
-		dev.Close()
-		return nil, fmt.Errorf("ue: TUN for PDU session %d: %w", s.ID, err)
+		if err := sysctl(cfg.NS, "net.ipv6.conf."+dev.Name()+".disable_ipv6", "1"); err != nil {
+			dev.Close()
+			return nil, fmt.Errorf("ue: TUN for PDU session %d: %w", s.ID, err)
+		}
 	}
 	t := &TUN{dev: dev, sess: s, done: make(chan struct{}), stop: make(chan struct{}), rsDone: make(chan struct{})}
 	if v6.IsValid() {
