@@ -215,9 +215,9 @@ func TestIdentificationT3570(t *testing.T) {
 	n.provision(t, 1, 1, store.AuthMethod5GAKA)
 	u := n.newUE(t, 1, suci.NullScheme, func(c *ue.Config) {
 		c.Faults.Ignore = n1.MsgIdentityRequest
-		c.T3510 = 3 * time.Second
+		c.T3510 = 15 * time.Second // far past the AMF's 5 x 200 ms, even on a loaded machine
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := u.Register(ctx, g); err != nil {
 		t.Fatal(err)
