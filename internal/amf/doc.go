@@ -90,8 +90,12 @@
 // UE, paging priority and the last-gNB-first strategies, the implicit
 // deregistration of idle UEs
 // (mobile reachable timer), requested NSSAI in updates (the allowed NSSAI
-// of the initial registration is kept), NAS message containers in
-// integrity protected initial messages, PDU sessions.
+// of the initial registration is kept), PDU sessions.
+//
+// An integrity protected initial REGISTRATION REQUEST or SERVICE REQUEST
+// that passed the check with the UE's current context is served from the
+// complete message in its ciphered NAS message container (container.go;
+// TS 24.501 §4.4.6).
 //
 // # Overload
 //

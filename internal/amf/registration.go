@@ -27,8 +27,7 @@ type registrationRequest struct {
 	guti      *guti  // when the identity is a 5G-GUTI
 	caps      *ueSecurityCapability
 	requested []n2.SNSSAI
-	container []byte // NAS message container: the complete initial message
-	followOn  bool   // follow-on request pending (FOR bit)
+	followOn  bool // follow-on request pending (FOR bit)
 }
 
 // 5GS registration type values. Spec: TS 24.501 §9.11.3.7
@@ -98,18 +97,32 @@ func parseRegistrationRequest(m *nasMessage.RegistrationRequest, raw []byte) (*r
 		}
 		r.requested = s
 	}
-	if c := m.NASMessageContainer; c != nil {
-		r.container = c.Buffer
-	}
+	// A NAS message container is not read here: only the container of a
+	// verified message is used, and that one is opened before parsing
+	// (onRegistrationRequest, container.go).
 	return r, 0, nil
 }
 
 // onRegistrationRequest starts (or restarts) a registration: identify the
 // UE, authenticate it, take security into use, fetch its subscription and
-// accept it. A copy of the request under way is ignored.
+// accept it. A copy of the request under way is ignored. A request verified
+// with the UE's current context that carries a NAS message container is
+// replaced by the complete request the container holds (container.go).
 //
-// Spec: TS 24.501 §5.5.1.2.2, §5.5.1.2.8 (d, e)
+// Spec: TS 24.501 §5.5.1.2.2, §5.5.1.2.8 (d, e), §4.4.6
 func (s *shard) onRegistrationRequest(u *ue, m *nasMessage.RegistrationRequest, raw []byte, verified bool) {
+	if verified && m != nil {
+		if c := m.NASMessageContainer; c != nil {
+			full, plain, err := s.openInitialContainer(u, n1.MsgRegistrationRequest, c)
+			if err != nil {
+				s.rejectContainer(u, n1.MsgRegistrationRequest, err)
+				return
+			}
+			m, raw = full.RegistrationRequest, plain
+		} else {
+			s.logCleartext(u, n1.MsgRegistrationRequest, registrationNonCleartext(m))
+		}
+	}
 	req, cause, err := parseRegistrationRequest(m, raw)
 	if err != nil {
 		s.a.log.Info("bad REGISTRATION REQUEST", append(u.logAttrs(), "err", err)...)

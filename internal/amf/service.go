@@ -20,10 +20,15 @@ import (
 // know, gets SERVICE REJECT #9 "UE identity cannot be derived by the
 // network" (the UE then registers afresh), and its connection is released;
 // the context of the UE it claims to be, if any, is untouched (§5.6.1.4.1:
-// the 5GMM context and 5G NAS security context stay unchanged). A known UE
-// that is not registered gets #10 "implicitly de-registered".
+// the 5GMM context and 5G NAS security context stay unchanged); its NAS
+// message container, if any, is never opened. A known UE that is not
+// registered gets #10 "implicitly de-registered".
 //
-// Spec: TS 24.501 §5.6.1.4.1, §5.6.1.5, §4.4.4.3; TS 23.502 §4.2.3.2 step 12;
+// A verified request with a NAS message container is served from the
+// complete SERVICE REQUEST the container holds (its Uplink data status and
+// PDU session status, and its 5G-S-TMSI too), container.go.
+//
+// Spec: TS 24.501 §5.6.1.4.1, §5.6.1.5, §4.4.4.3, §4.4.6; TS 23.502 §4.2.3.2 step 12;
 // TS 33.501 §6.8.1.2.1, §A.9; TS 38.413 §8.3.1
 func (s *shard) onServiceRequest(u *ue, m *nasMessage.ServiceRequest, verified bool) {
 	if m == nil {
@@ -47,6 +52,18 @@ func (s *shard) onServiceRequest(u *ue, m *nasMessage.ServiceRequest, verified b
 			s.discard(u, n2.CauseUnspecifiedNAS)
 		}
 		return
+	}
+	if c := m.NASMessageContainer; c != nil {
+		full, _, err := s.openInitialContainer(u, n1.MsgServiceRequest, c)
+		if err != nil {
+			s.rejectContainer(u, n1.MsgServiceRequest, err)
+			return
+		}
+		if m = full.ServiceRequest; m == nil {
+			return
+		}
+	} else {
+		s.logCleartext(u, n1.MsgServiceRequest, serviceNonCleartext(m))
 	}
 	id := m.TMSI5GS.Octet
 	tmsi := uint32(id[3])<<24 | uint32(id[4])<<16 | uint32(id[5])<<8 | uint32(id[6])

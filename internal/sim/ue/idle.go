@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go5g/internal/aka"
-	"go5g/internal/n1"
 	"go5g/internal/n2"
 	"go5g/internal/sim/gnb"
 )
@@ -78,7 +77,7 @@ func (u *UE) onIdleEvent(ev event) {
 	}
 	p := &pending{kind: procService, done: make(chan error, 1), start: time.Now()}
 	u.pending = p
-	if err := u.sendService(p, u.g, typ, cause); err != nil {
+	if err := u.sendService(p, u.g, typ, cause, 0); err != nil {
 		u.log.Info("service request not sent", "err", err)
 		u.stopTimer(p)
 		u.pending = nil
@@ -86,16 +85,19 @@ func (u *UE) onIdleEvent(ev event) {
 }
 
 // sendService opens an RRC connection through g and sends SERVICE REQUEST,
-// integrity protected with the current 5G NAS security context; KgNB
-// follows from its uplink NAS COUNT. On the UE's goroutine.
+// integrity protected with the current 5G NAS security context: the
+// cleartext IEs, and the complete message (with Uplink data status for the
+// sessions of ul and of TUNs holding data, and PDU session status) in a
+// ciphered NAS message container (sendInitial). KgNB follows from its
+// uplink NAS COUNT. On the UE's goroutine.
 // Spec: TS 24.501 §5.6.1.2, §4.4.6; TS 33.501 §A.9
-func (u *UE) sendService(p *pending, g *gnb.GNB, typ uint8, cause n2.RRCEstablishmentCause) error {
+func (u *UE) sendService(p *pending, g *gnb.GNB, typ uint8, cause n2.RRCEstablishmentCause, ul uint16) error {
 	s := u.stmsi()
 	if s == nil || u.sec == nil {
 		return errors.New("ue: not registered")
 	}
 	u.attach(g, gnb.AttachOptions{Cause: cause, STMSI: s})
-	var ul, status uint16
+	var status uint16
 	for psi, t := range u.tuns {
 		if t.hasHeld() {
 			ul |= 1 << psi
@@ -104,8 +106,8 @@ func (u *UE) sendService(p *pending, g *gnb.GNB, typ uint8, cause n2.RRCEstablis
 	for psi := range u.sessions {
 		status |= 1 << psi
 	}
-	msg := serviceRequestIEs(u.ngKSI, typ, s, ul, status, len(u.sessions) > 0)
-	if err := u.sendProtected(msg, n1.HeaderIntegrity); err != nil {
+	full := serviceRequestIEs(u.ngKSI, typ, s, ul, status, len(u.sessions) > 0)
+	if err := u.sendInitial(serviceRequest(u.ngKSI, typ, s), full); err != nil {
 		return err
 	}
 	copy(u.kgNB[:], aka.KgNB(u.kamf, u.sec.SendCount()-1, aka.Access3GPP))
@@ -113,12 +115,10 @@ func (u *UE) sendService(p *pending, g *gnb.GNB, typ uint8, cause n2.RRCEstablis
 	return nil
 }
 
-// serviceRequestIEs builds SERVICE REQUEST with Uplink data status (when
-// ul has a PSI) and PDU session status (when withStatus).
-//
-// The two IEs travel integrity protected but outside a NAS message
-// container: the AMF does not take containers in initial messages yet
-// (TS 24.501 §4.4.6 wants non-cleartext IEs in one).
+// serviceRequestIEs builds the complete SERVICE REQUEST, with Uplink data
+// status (when ul has a PSI) and PDU session status (when withStatus):
+// non-cleartext IEs, which go in the NAS message container of an initial
+// message (TS 24.501 §4.4.6).
 //
 // Spec: TS 24.501 §8.2.16, §9.11.3.57 (IEI 0x40), §9.11.3.44 (IEI 0x50)
 func serviceRequestIEs(ngKSI, typ uint8, s *n2.FiveGSTMSI, ul, status uint16, withStatus bool) []byte {

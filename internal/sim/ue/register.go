@@ -410,11 +410,19 @@ func (u *UE) sendPlain(msg []byte) error {
 // sendProtected protects msg with the current context (and corrupts its
 // MAC if the Faults say so) and sends it.
 func (u *UE) sendProtected(msg []byte, h n1.HeaderType) error {
+	return u.sendProtectedTampered(msg, h, false)
+}
+
+// sendProtectedTampered is sendProtected that, with tamperTail, flips a bit
+// of the last octet after protection (Faults.TamperContainer).
+func (u *UE) sendProtectedTampered(msg []byte, h n1.HeaderType, tamperTail bool) error {
 	b, err := u.sec.Protect(msg, h)
 	if err != nil {
 		return fmt.Errorf("ue: protect: %w", err)
 	}
-	if f := u.cfg.Faults.CorruptMAC; f != 0 && f == msg[2] && !u.faultsUsed {
+	if tamperTail {
+		b[len(b)-1] ^= 0x01
+	} else if f := u.cfg.Faults.CorruptMAC; f != 0 && f == msg[2] && !u.faultsUsed {
 		u.faultsUsed = true
 		b[2] ^= 0x01
 	} else {

@@ -83,6 +83,19 @@ type Faults struct {
 	// TamperSM flips a bit of the 5GSM container of the first protected
 	// UL NAS TRANSPORT after protection (session.go).
 	TamperSM bool
+	// TamperContainer flips a bit of the ciphered NAS message container of
+	// every initial message of this 5GMM message type after protection, so
+	// that its NAS-MAC fails (0: none; service.go).
+	TamperContainer uint8
+	// ForeignContainer puts another message in the NAS message container
+	// of every initial message of this 5GMM message type, well ciphered and
+	// protected: a REGISTRATION REQUEST in a SERVICE REQUEST's, a SERVICE
+	// REQUEST in a REGISTRATION REQUEST's (0: none; service.go).
+	ForeignContainer uint8
+	// NoContainer sends every initial message of this 5GMM message type
+	// complete, non-cleartext IEs outside a NAS message container, as UEs
+	// that do not follow TS 24.501 §4.4.6 do (0: none; service.go).
+	NoContainer uint8
 }
 
 // Result is what a registration achieved, with counts and timings.

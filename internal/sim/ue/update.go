@@ -19,13 +19,12 @@ const (
 // UpdateRegistration performs a mobility (periodic false) or periodic
 // registration update through g, as a registered UE: REGISTRATION REQUEST
 // with its 5G-GUTI and current ngKSI, integrity protected with its current
-// 5G NAS security context (from CM-IDLE an initial message with only the
-// cleartext IEs, not ciphered; on a live connection to g, ciphered). It
+// 5G NAS security context. From CM-IDLE it is an initial message, not
+// ciphered: the cleartext IEs, and the complete request (with the requested
+// NSSAI, if configured) in a ciphered NAS message container (sendInitial);
+// on a live connection to g it is the complete request, ciphered. It
 // returns on REGISTRATION ACCEPT (having sent REGISTRATION COMPLETE if the
 // accept carried a new 5G-GUTI), a reject (*RejectError) or T3510.
-//
-// No requested NSSAI is sent, so no NAS message container is needed: the
-// allowed NSSAI is left as it is.
 //
 // Spec: TS 24.501 §5.5.1.3.2, §5.5.1.3.4, §4.4.6
 func (u *UE) UpdateRegistration(ctx context.Context, g *gnb.GNB, periodic bool) (Result, error) {
@@ -43,16 +42,19 @@ func (u *UE) UpdateRegistration(ctx context.Context, g *gnb.GNB, periodic bool) 
 		if u.cfg.FollowOnRequest {
 			typ |= 0x08 // FOR: follow-on request pending
 		}
-		msg := registrationRequest(typ, u.ngKSI, u.guti, u.caps, nil, false)
-		h := n1.HeaderIntegrityCiphered
-		if u.link == nil || u.g != g {
-			h = n1.HeaderIntegrity
+		full := registrationRequest(typ, u.ngKSI, u.guti, u.caps, u.cfg.RequestedNSSAI, true)
+		initial := u.link == nil || u.g != g
+		var err error
+		if initial {
 			u.attach(g, gnb.AttachOptions{Cause: n2.RRCMOSignalling, STMSI: u.stmsi()})
+			err = u.sendInitial(registrationRequest(typ, u.ngKSI, u.guti, u.caps, nil, false), full)
+		} else {
+			err = u.sendProtected(full, n1.HeaderIntegrityCiphered)
 		}
-		if err := u.sendProtected(msg, h); err != nil {
+		if err != nil {
 			return err
 		}
-		if h == n1.HeaderIntegrity {
+		if initial {
 			// Should the network set up the AS context on this new
 			// connection, it derives KgNB from this message's uplink NAS
 			// COUNT (TS 33.501 §A.9).
