@@ -88,9 +88,8 @@
 // Not yet: paging of UEs for network-initiated 5GMM procedures (they are
 // refused or done locally), NAS transport of other N2 content to an idle
 // UE, paging priority and the last-gNB-first strategies, the implicit
-// deregistration of idle UEs
-// (mobile reachable timer), requested NSSAI in updates (the allowed NSSAI
-// of the initial registration is kept), PDU sessions.
+// deregistration of idle UEs (mobile reachable timer), requested NSSAI in
+// updates (the allowed NSSAI of the initial registration is kept).
 //
 // An integrity protected initial REGISTRATION REQUEST or SERVICE REQUEST
 // that passed the check with the UE's current context is served from the
