@@ -73,7 +73,7 @@ func storePath(t *testing.T) string { return filepath.Join(t.TempDir(), "data", 
 func wantCount(n int) func(*testing.T, store.Store) {
 	return func(t *testing.T, s store.Store) {
 		t.Helper()
-		got, err := s.CountSubscribers(context.Background(), "")
+		got, err := s.CountSubscribers(context.Background(), "", 0)
 		if err != nil || got != n {
 			t.Errorf("store holds %d subscribers (%v), want %d", got, err, n)
 		}

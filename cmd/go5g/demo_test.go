@@ -38,7 +38,7 @@ func TestDemoOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	n, err := st.CountSubscribers(context.Background(), "")
+	n, err := st.CountSubscribers(context.Background(), "", 0)
 	if err != nil || n != 6 {
 		t.Errorf("store holds %d subscribers (%v), want 6", n, err)
 	}

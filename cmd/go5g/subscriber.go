@@ -315,7 +315,7 @@ func subscriberList(ctx context.Context, e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	total, err := s.CountSubscribers(ctx, *prefix)
+	total, err := s.CountSubscribers(ctx, *prefix, 0)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"go5g/internal/n2"
 )
@@ -44,7 +45,7 @@ func (a *AMF) onNGSetup(ctx context.Context, r *ranNode, pdu n2.PDU) {
 		return
 	}
 	r.mu.Lock()
-	r.id, r.nodeName, r.tas = req.GlobalRANNodeID, req.RANNodeName, req.SupportedTAs
+	r.id, r.nodeName, r.tas, r.setUpAt = req.GlobalRANNodeID, req.RANNodeName, req.SupportedTAs, time.Now()
 	r.mu.Unlock()
 	r.setUp.Store(true)
 	if err := r.send(ctx, 0, b); err != nil {

@@ -22,6 +22,9 @@ type GNBInfo struct {
 	ID      n2.GlobalGNBID // Global RAN Node ID (TS 38.413 §9.3.1.5)
 	Address string         // the association's remote address
 	SetUp   bool           // NG Setup succeeded (TS 38.413 §8.7.1)
+	// SetUpAt is when NG Setup last succeeded (a repeated NG Setup,
+	// §8.7.1.2, moves it); zero until it has.
+	SetUpAt time.Time
 	TAs     []n2.SupportedTA
 	UEs     int // UE-associated N2 connections on this association
 }
@@ -80,7 +83,7 @@ func (a *AMF) GNBs(ctx context.Context) ([]GNBInfo, error) {
 		r := k.(*ranNode)
 		g := GNBInfo{Address: r.conn.RemoteAddr().String(), SetUp: r.setUp.Load(), UEs: perRAN[r]}
 		r.mu.Lock()
-		g.Name, g.ID, g.TAs = r.nodeName, r.id, slices.Clone(r.tas)
+		g.Name, g.ID, g.TAs, g.SetUpAt = r.nodeName, r.id, slices.Clone(r.tas), r.setUpAt
 		r.mu.Unlock()
 		out = append(out, g)
 		return true

@@ -26,6 +26,9 @@ type ranNode struct {
 	id       n2.GlobalGNBID
 	nodeName string
 	tas      []n2.SupportedTA
+	setUpAt  time.Time // when NG Setup last succeeded (a repeat moves it)
+
+	pq pagingQueue // Paging messages on their way (pagingqueue.go)
 }
 
 func (r *ranNode) name() string {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -118,11 +119,12 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if err := a.acc.AddUser(r.Context(), u); err != nil {
+	if err := a.audited(r, "user.create", u.Name, "role "+string(u.Role), func(ctx context.Context) error {
+		return a.acc.AddUser(ctx, u)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "user.create", u.Name, "role "+string(u.Role))
 	writeJSON(w, http.StatusCreated, userOut{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt})
 }
 
@@ -184,11 +186,12 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 		}
 		detail += " password changed"
 	}
-	if err := a.acc.UpdateUser(r.Context(), u); err != nil {
+	if err := a.audited(r, "user.update", name, detail, func(ctx context.Context) error {
+		return a.acc.UpdateUser(ctx, u)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "user.update", name, detail)
 	writeJSON(w, http.StatusOK, userOut{Name: u.Name, Role: u.Role, CreatedAt: u.CreatedAt})
 }
 
@@ -208,11 +211,12 @@ func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := a.acc.DeleteUser(r.Context(), name); err != nil {
+	if err := a.audited(r, "user.delete", name, "", func(ctx context.Context) error {
+		return a.acc.DeleteUser(ctx, name)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "user.delete", name, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -256,12 +260,20 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 	if decode(w, r, &in) != nil {
 		return
 	}
-	tok, t, err := a.auth.CreateAPIToken(r.Context(), in.Name, in.Role, principal(r).Actor())
+	var tok string
+	var t store.APIToken
+	_, err := a.acc.Audited(r.Context(), a.entry(r, "token.create", "", ""), func(ctx context.Context, e *store.AuditEntry) error {
+		var err error
+		if tok, t, err = a.auth.CreateAPIToken(ctx, in.Name, in.Role, principal(r).Actor()); err != nil {
+			return err
+		}
+		e.Target, e.Detail = t.ID, "name "+t.Name+", role "+string(t.Role)
+		return nil
+	})
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "token.create", t.ID, "name "+t.Name+", role "+string(t.Role))
 	out := toTokenOut(t)
 	out.Token = tok
 	writeJSON(w, http.StatusCreated, out)
@@ -269,11 +281,12 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if err := a.acc.RevokeAPIToken(r.Context(), id, a.now()); err != nil {
+	if err := a.audited(r, "token.revoke", id, "", func(ctx context.Context) error {
+		return a.acc.RevokeAPIToken(ctx, id, a.now())
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "token.revoke", id, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -138,7 +138,7 @@ func TestImport100k(t *testing.T) {
 				t.Fatalf("import: %d %.300s", w.Code, w.Body)
 			}
 			t.Logf("%s: imported 100,000 subscribers (%d MB CSV) in %v", tc.name, len(body)>>20, time.Since(start))
-			if n, _ := e.st.CountSubscribers(t.Context(), ""); n != 100_000 {
+			if n, _ := e.st.CountSubscribers(t.Context(), "", 0); n != 100_000 {
 				t.Fatalf("%d subscribers, want 100000", n)
 			}
 			// Three bad rows in another 100,000: nothing written, three lines.
@@ -147,7 +147,7 @@ func TestImport100k(t *testing.T) {
 			if len(p.Errors) != 3 || p.Errors[0].Line != 9 || p.Errors[1].Line != 50_002 || p.Errors[2].Line != 100_001 {
 				t.Fatalf("errors %+v", p.Errors)
 			}
-			if n, _ := e.st.CountSubscribers(t.Context(), ""); n != 100_000 {
+			if n, _ := e.st.CountSubscribers(t.Context(), "", 0); n != 100_000 {
 				t.Fatalf("%d subscribers after a refused import", n)
 			}
 		})

@@ -318,14 +318,20 @@ func (a *API) openAPI(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-// audit records a change by the caller of r; a failure is logged, since
-// the change itself is already made.
-func (a *API) audit(r *http.Request, action, target, detail string) {
-	_, err := a.acc.AddAudit(r.Context(), store.AuditEntry{At: a.now(), Actor: principal(r).Actor(),
-		Action: action, Target: target, Detail: detail})
-	if err != nil {
-		a.log.Error("api: audit record lost", "action", action, "target", target, "err", err)
-	}
+// entry is the audit record of an action by the caller of r.
+func (a *API) entry(r *http.Request, action, target, detail string) store.AuditEntry {
+	return store.AuditEntry{At: a.now(), Actor: principal(r).Actor(), Action: action, Target: target, Detail: detail}
+}
+
+// audited makes change (store calls with the context it gets) and its audit
+// record one transaction (store.Accounts.Audited): a change is never stored
+// unaudited; if the record cannot be written, the change is undone and the
+// error returned. Side effects outside the store (caches, the PCF) belong
+// after it returns nil.
+func (a *API) audited(r *http.Request, action, target, detail string, change func(ctx context.Context) error) error {
+	_, err := a.acc.Audited(r.Context(), a.entry(r, action, target, detail),
+		func(ctx context.Context, _ *store.AuditEntry) error { return change(ctx) })
+	return err
 }
 
 // FirstAdminNotice is what `go5g core` prints, once, when EnsureAdmin

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net/http"
@@ -98,7 +99,11 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if err := a.st.AddHomeNetworkKey(r.Context(), k); err != nil {
+	out := toKeyOut(k)
+	err = a.audited(r, "key.create", strconv.Itoa(*in.ID), "profile "+out.Profile+", public key "+out.PublicKey, func(ctx context.Context) error {
+		return a.st.AddHomeNetworkKey(ctx, k)
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrExists) {
 			writeProblem(w, problem{Status: http.StatusConflict, Field: "id",
 				Detail: "key id " + strconv.Itoa(*in.ID) + " is taken; choose another id or delete that key first"})
@@ -108,8 +113,6 @@ func (a *API) createKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.keysChanged()
-	out := toKeyOut(k)
-	a.audit(r, "key.create", strconv.Itoa(*in.ID), "profile "+out.Profile+", public key "+out.PublicKey)
 	w.Header().Set("Location", "/api/v1/keys/"+strconv.Itoa(*in.ID))
 	writeJSON(w, http.StatusCreated, out)
 }
@@ -144,7 +147,10 @@ func (a *API) deleteKey(w http.ResponseWriter, r *http.Request) {
 			detail = "profile " + o.Profile + ", public key " + o.PublicKey
 		}
 	}
-	if err := a.st.DeleteHomeNetworkKey(r.Context(), uint8(id)); err != nil {
+	err = a.audited(r, "key.delete", strconv.Itoa(id), detail, func(ctx context.Context) error {
+		return a.st.DeleteHomeNetworkKey(ctx, uint8(id))
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			writeProblem(w, problem{Status: http.StatusNotFound, Detail: "there is no home network key " + strconv.Itoa(id) + " (GET /api/v1/keys lists them)"})
 			return
@@ -153,7 +159,6 @@ func (a *API) deleteKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.keysChanged()
-	a.audit(r, "key.delete", strconv.Itoa(id), detail)
 	if len(keys) == 1 {
 		a.log.Warn("api: the last SUCI home network key was deleted: only UEs using the null scheme can register",
 			"key_id", id, "fix", "POST /api/v1/keys, then provision the new public key in the USIMs")

@@ -113,8 +113,10 @@ type gnbOut struct {
 	GlobalID *gnbIDOut `json:"globalId,omitempty"`
 	Address  string    `json:"address"`
 	SetUp    bool      `json:"ngSetup"`
-	TAs      []taOut   `json:"supportedTAs"`
-	UEs      int       `json:"ues"`
+	// SetUpAt is when NG Setup last succeeded; absent until it has.
+	SetUpAt *time.Time `json:"ngSetupAt,omitempty"`
+	TAs     []taOut    `json:"supportedTAs"`
+	UEs     int        `json:"ues"`
 }
 
 func (a *API) listGNBs(w http.ResponseWriter, r *http.Request) {
@@ -132,6 +134,10 @@ func (a *API) listGNBs(w http.ResponseWriter, r *http.Request) {
 	out := make([]gnbOut, 0, len(gs))
 	for _, g := range gs {
 		o := gnbOut{Name: g.Name, GlobalID: gnbID(g.ID), Address: g.Address, SetUp: g.SetUp, UEs: g.UEs, TAs: []taOut{}}
+		if !g.SetUpAt.IsZero() {
+			at := g.SetUpAt.UTC()
+			o.SetUpAt = &at
+		}
 		for _, ta := range g.TAs {
 			for _, p := range ta.PLMNs {
 				o.TAs = append(o.TAs, taOut{TAC: ta.TAC, PLMN: plmnOut{p.PLMN.MCC, p.PLMN.MNC}, Slices: snssais(p.Slices)})

@@ -68,7 +68,8 @@ func TestLive(t *testing.T) {
 	}
 
 	reg := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
-	f := &fakeAMF{gnbs: []amf.GNBInfo{{Name: "gnb-1", Address: "127.0.0.1:9899", SetUp: true, UEs: 1,
+	setUpAt := time.Date(2026, 11, 25, 7, 59, 0, 0, time.FixedZone("CET", 3600))
+	f := &fakeAMF{gnbs: []amf.GNBInfo{{Name: "gnb-0", Address: "127.0.0.1:9898"}, {Name: "gnb-1", Address: "127.0.0.1:9899", SetUp: true, SetUpAt: setUpAt, UEs: 1,
 		ID:  n2.GlobalGNBID{PLMN: n2.PLMN{MCC: "001", MNC: "01"}, ID: 0x1, IDLength: 22},
 		TAs: []n2.SupportedTA{{TAC: 1, PLMNs: []n2.BroadcastPLMN{{PLMN: n2.PLMN{MCC: "001", MNC: "01"}, Slices: []n2.SNSSAI{{SST: 1, SD: 0x10203, HasSD: true}}}}}}}}}
 	for i := range 5 {
@@ -97,9 +98,17 @@ func TestLive(t *testing.T) {
 
 	var gnbs struct{ Items []gnbOut }
 	e.decode(e.mustStatus(e.readOnly, "GET", "/api/v1/gnbs", "", 200), &gnbs)
-	if len(gnbs.Items) != 1 || gnbs.Items[0].Name != "gnb-1" || gnbs.Items[0].GlobalID == nil ||
-		gnbs.Items[0].GlobalID.GNBID != "1" || len(gnbs.Items[0].TAs) != 1 || gnbs.Items[0].TAs[0].Slices[0].SD != "010203" {
+	if len(gnbs.Items) != 2 || gnbs.Items[1].Name != "gnb-1" || gnbs.Items[1].GlobalID == nil ||
+		gnbs.Items[1].GlobalID.GNBID != "1" || len(gnbs.Items[1].TAs) != 1 || gnbs.Items[1].TAs[0].Slices[0].SD != "010203" {
 		t.Errorf("gnbs %+v", gnbs.Items)
+	}
+	// The NG Setup time, in UTC; absent before NG Setup.
+	if at := gnbs.Items[1].SetUpAt; at == nil || !at.Equal(setUpAt) || at.Location() != time.UTC || gnbs.Items[0].SetUpAt != nil {
+		t.Errorf("ngSetupAt %v, %v", gnbs.Items[1].SetUpAt, gnbs.Items[0].SetUpAt)
+	}
+	if body := e.mustStatus(e.readOnly, "GET", "/api/v1/gnbs", "", 200).Body.String(); !strings.Contains(body, `"ngSetupAt":"2026-11-25T06:59:00Z"`) ||
+		strings.Count(body, "ngSetupAt") != 1 {
+		t.Errorf("gnbs JSON %s", body)
 	}
 
 	// Pages of two walk all five UEs in SUPI order.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -203,11 +204,12 @@ func (a *API) createPolicy(w http.ResponseWriter, r *http.Request) {
 	}
 	a.policyMu.Lock()
 	defer a.policyMu.Unlock()
-	if err := a.st.AddPolicy(r.Context(), p); err != nil {
+	if err := a.audited(r, "policy.create", p.Name, fmt.Sprintf("precedence %d", p.Precedence), func(ctx context.Context) error {
+		return a.st.AddPolicy(ctx, p)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "policy.create", p.Name, fmt.Sprintf("precedence %d", p.Precedence))
 	if err := a.applyPolicies(r); err != nil {
 		a.internal(w, err)
 		return
@@ -241,11 +243,12 @@ func (a *API) updatePolicy(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if err := a.st.UpdatePolicy(r.Context(), p); err != nil {
+	if err := a.audited(r, "policy.update", p.Name, policyChanges(old, p), func(ctx context.Context) error {
+		return a.st.UpdatePolicy(ctx, p)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "policy.update", p.Name, policyChanges(old, p))
 	if err := a.applyPolicies(r); err != nil {
 		a.internal(w, err)
 		return
@@ -257,11 +260,12 @@ func (a *API) deletePolicy(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	a.policyMu.Lock()
 	defer a.policyMu.Unlock()
-	if err := a.st.DeletePolicy(r.Context(), name); err != nil {
+	if err := a.audited(r, "policy.delete", name, "", func(ctx context.Context) error {
+		return a.st.DeletePolicy(ctx, name)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "policy.delete", name, "")
 	if err := a.applyPolicies(r); err != nil {
 		a.internal(w, err)
 		return

@@ -99,11 +99,12 @@ func (a *API) createProfile(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if err := a.st.AddProfile(r.Context(), p); err != nil {
+	if err := a.audited(r, "profile.create", p.Name, "", func(ctx context.Context) error {
+		return a.st.AddProfile(ctx, p)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "profile.create", p.Name, "")
 	w.Header().Set("Location", "/api/v1/profiles/"+p.Name)
 	writeJSON(w, http.StatusCreated, profileOut(p))
 }
@@ -128,11 +129,12 @@ func (a *API) updateProfile(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	if err := a.st.UpdateProfile(r.Context(), p); err != nil {
+	if err := a.audited(r, "profile.update", p.Name, "", func(ctx context.Context) error {
+		return a.st.UpdateProfile(ctx, p)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "profile.update", p.Name, "")
 	writeJSON(w, http.StatusOK, profileOut(p))
 }
 
@@ -140,11 +142,12 @@ func (a *API) updateProfile(w http.ResponseWriter, r *http.Request) {
 // exist: they hold copies of its values, not a reference.
 func (a *API) deleteProfile(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	if err := a.st.DeleteProfile(r.Context(), name); err != nil {
+	if err := a.audited(r, "profile.delete", name, "", func(ctx context.Context) error {
+		return a.st.DeleteProfile(ctx, name)
+	}); err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.audit(r, "profile.delete", name, "")
 	w.WriteHeader(http.StatusNoContent)
 }
 

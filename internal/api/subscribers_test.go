@@ -185,7 +185,7 @@ func testImport(t *testing.T, e *env) {
 	if fmt.Sprint(lines) != "[12 502 1000]" || fmt.Sprint(fields) != "[k supi snssais]" {
 		t.Fatalf("bad rows at lines %v fields %v, want [12 502 1000] [k supi snssais]", lines, fields)
 	}
-	if n, _ := e.st.CountSubscribers(t.Context(), ""); n != 0 {
+	if n, _ := e.st.CountSubscribers(t.Context(), "", 0); n != 0 {
 		t.Fatalf("%d subscribers written by a failed import", n)
 	}
 	w = e.request(e.operator, "POST", path, csvOf(1010000000001, 1000), "text/csv")
@@ -202,7 +202,7 @@ func testImport(t *testing.T, e *env) {
 	if len(p.Errors) != 2 || p.Errors[0].Line != 2 || p.Errors[1].Line != 3 || p.Errors[1].SUPI != "imsi-001010000001000" {
 		t.Fatalf("clashes: %+v", p.Errors)
 	}
-	if n, _ := e.st.CountSubscribers(t.Context(), ""); n != 1000 {
+	if n, _ := e.st.CountSubscribers(t.Context(), "", 0); n != 1000 {
 		t.Fatalf("%d subscribers after a refused import, want 1000", n)
 	}
 	// JSON: line numbers of the objects, a repeated SUPI, an unknown field.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -101,7 +102,13 @@ func (a *API) importSubscribers(w http.ResponseWriter, r *http.Request) {
 			Detail: fmt.Sprintf("%d bad rows; nothing was imported", len(bad)), Errors: bad})
 		return
 	}
-	err = a.st.AddSubscribers(r.Context(), subs...)
+	first, last := subs[0].SUPI, subs[0].SUPI
+	for _, s := range subs {
+		first, last = min(first, s.SUPI), max(last, s.SUPI)
+	}
+	err = a.audited(r, "subscriber.import", first+".."+last, fmt.Sprintf("%d subscribers", len(subs)), func(ctx context.Context) error {
+		return a.st.AddSubscribers(ctx, subs...)
+	})
 	if errors.Is(err, store.ErrExists) {
 		bad, lerr := a.existing(r, subs, seen)
 		if lerr != nil {
@@ -116,11 +123,6 @@ func (a *API) importSubscribers(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, err)
 		return
 	}
-	first, last := subs[0].SUPI, subs[0].SUPI
-	for _, s := range subs {
-		first, last = min(first, s.SUPI), max(last, s.SUPI)
-	}
-	a.audit(r, "subscriber.import", first+".."+last, fmt.Sprintf("%d subscribers", len(subs)))
 	writeJSON(w, http.StatusCreated, map[string]int{"imported": len(subs)})
 }
 
@@ -354,7 +356,11 @@ func (a *API) exportSubscribers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if secrets {
-		a.audit(r, "subscriber.export_secrets", "all", "format "+format)
+		// Recorded before any secret leaves; no record, no export.
+		if _, err := a.acc.AddAudit(r.Context(), a.entry(r, "subscriber.export_secrets", "all", "format "+format)); err != nil {
+			a.fail(w, err)
+			return
+		}
 	}
 	name := "subscribers." + format
 	if format == "csv" {

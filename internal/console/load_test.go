@@ -37,12 +37,12 @@ func TestConsoleLoad100k(t *testing.T) {
 	C := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	b.do("log in", chromedp.Navigate(url+"/"), chromedp.WaitVisible(C("#password")),
 		chromedp.SetValue(C("#password"), pw), chromedp.Click(C(`#main button[type=submit]`)))
-	b.waitText("#list-status", "Showing 1–100 of 100000 (page 1)")
+	b.waitText("#list-status", "Showing 1–100 of 10,000+ (page 1)")
 
 	var loads []time.Duration
 	for range 5 {
 		b.do("reload", chromedp.Reload())
-		b.waitText("#list-status", "of 100000")
+		b.waitText("#list-status", "of 10,000+")
 		ms := eval[float64](b, `performance.getEntriesByName("subscribers-rendered")[0].startTime`)
 		loads = append(loads, time.Duration(ms*float64(time.Millisecond)))
 	}
@@ -54,7 +54,7 @@ func TestConsoleLoad100k(t *testing.T) {
 	// last key to the list rendered (the search includes its 250 ms debounce).
 	t0 := eval[float64](b, `performance.now()`)
 	b.do("next page", chromedp.Click(C("#next")))
-	b.waitText("#list-status", "Showing 101–200 of 100000 (page 2)")
+	b.waitText("#list-status", "Showing 101–200 of 10,000+ (page 2)")
 	t1 := eval[float64](b, `performance.getEntriesByName("subscribers-rendered").at(-1).startTime`)
 	b.do("search", chromedp.SendKeys(C("#search"), "0010100000999"))
 	t2 := eval[float64](b, `performance.now()`)

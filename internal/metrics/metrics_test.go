@@ -328,3 +328,35 @@ func key(name string, labels []string) string {
 	slices.Sort(labels)
 	return name + "{" + strings.Join(labels, ",") + "}"
 }
+
+// TestProcedureLatencyFixed: the AMF's procedures have their series from
+// the start, and observing one allocates nothing (it runs on the AMF's
+// workers for every procedure).
+func TestProcedureLatencyFixed(t *testing.T) {
+	r := metrics.New()
+	procs := []string{"registration", "pdu_session_establishment", "service_request", "deregistration", "paging"}
+	got := gatherValues(t, r)
+	for _, p := range procs {
+		k := `go5g_amf_procedure_duration_seconds_count{procedure="` + p + `"}`
+		if v, ok := got[k]; !ok || v != 0 {
+			t.Errorf("%s = %v (present %v) before any observation, want 0", k, v, ok)
+		}
+	}
+	for _, p := range procs {
+		if n := testing.AllocsPerRun(100, func() { r.Latency.Observe(p, 0.002) }); n != 0 {
+			t.Errorf("Observe(%q) allocates %v times", p, n)
+		}
+	}
+	got = gatherValues(t, r)
+	for _, p := range procs {
+		k := `go5g_amf_procedure_duration_seconds_bucket{le="0.0025",procedure="` + p + `"}`
+		if v := got[k]; v != 101 { // AllocsPerRun runs once more to warm up
+			t.Errorf("%s = %v, want 101", k, v)
+		}
+	}
+	// A name outside the fixed set still counts.
+	r.Latency.Observe("other", 1)
+	if v := gatherValues(t, r)[`go5g_amf_procedure_duration_seconds_count{procedure="other"}`]; v != 1 {
+		t.Errorf("other = %v, want 1", v)
+	}
+}

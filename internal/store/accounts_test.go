@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"path/filepath"
 	"testing"
 
 	"go5g/internal/pgtest"
@@ -13,4 +14,29 @@ func TestSQLiteAccounts(t *testing.T) { storetest.RunAccountsSuite(t, openTemp) 
 func TestPostgresAccounts(t *testing.T) {
 	server := pgtest.Start(t)
 	storetest.RunAccountsSuite(t, func(t *testing.T) store.Store { return openPG(t, server) })
+}
+
+func TestSQLiteAudited(t *testing.T) {
+	storetest.RunAuditedSuite(t, func(t *testing.T) (store.Store, string) {
+		path := filepath.Join(t.TempDir(), "go5g.db")
+		s, err := store.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s, path
+	})
+}
+
+func TestPostgresAudited(t *testing.T) {
+	server := pgtest.Start(t)
+	storetest.RunAuditedSuite(t, func(t *testing.T) (store.Store, string) {
+		dsn := pgtest.NewDatabase(t, server)
+		s, err := store.Open(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s, dsn
+	})
 }

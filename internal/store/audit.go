@@ -24,18 +24,27 @@ type AuditEntry struct {
 // process on PostgreSQL) took the same id.
 const auditRetries = 10
 
-// AddAudit takes MAX(id)+1 in the INSERT itself (WHERE true keeps SQLite
-// from reading ON CONFLICT as a join constraint); on PostgreSQL two
-// transactions can pick the same id, and the loser's ON CONFLICT DO
-// NOTHING inserts no row, so it tries again. SQLite's single writer never
-// collides.
+// AddAudit records e on its own, for what changes nothing in the database
+// (an export of secrets: record it first, and refuse if that fails).
+// Changes use Audited instead.
 func (s *sqlStore) AddAudit(ctx context.Context, e AuditEntry) (AuditEntry, error) {
 	if e.Actor == "" || e.Action == "" {
 		return e, fieldErr("audit", "actor and action are required")
 	}
+	return insertAudit(ctx, s.wq(ctx), e)
+}
+
+// insertAudit takes MAX(id)+1 in the INSERT itself (WHERE true keeps
+// SQLite from reading ON CONFLICT as a join constraint); on PostgreSQL two
+// transactions can pick the same id, and the loser's ON CONFLICT DO
+// NOTHING (which waits for the winner to commit) inserts no row, so it
+// tries again with a fresh MAX: every statement of a READ COMMITTED
+// transaction sees what committed before it began. SQLite's single writer
+// never collides.
+func insertAudit(ctx context.Context, q querier, e AuditEntry) (AuditEntry, error) {
 	for range auditRetries {
 		var id int64
-		err := s.w.QueryRowContext(ctx, `INSERT INTO audit_log (id, at, actor, action, target, detail)
+		err := q.QueryRowContext(ctx, `INSERT INTO audit_log (id, at, actor, action, target, detail)
 SELECT COALESCE(MAX(id), 0) + 1, CAST($1 AS BIGINT), $2, $3, $4, $5 FROM audit_log WHERE true
 ON CONFLICT (id) DO NOTHING RETURNING id`, ms(e.At), e.Actor, e.Action, e.Target, e.Detail).Scan(&id)
 		if err == nil {
@@ -62,7 +71,7 @@ func (s *sqlStore) ListAudit(ctx context.Context, before int64, limit int) ([]Au
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	return queryAll(ctx, s.db, "list audit", scanAudit, `SELECT id, at, actor, action, target, detail FROM audit_log
+	return queryAll(ctx, s.rq(ctx), "list audit", scanAudit, `SELECT id, at, actor, action, target, detail FROM audit_log
 WHERE id < $1 ORDER BY id DESC LIMIT $2`, before, limit)
 }
 

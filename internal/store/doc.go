@@ -40,4 +40,11 @@
 // with it in one transaction. Values written before a key was configured
 // stay readable and are sealed when rewritten. Subscriber formats K and
 // OPc as hidden in every fmt verb, in slog and in JSON.
+//
+// Audited changes (tx.go): Accounts.Audited runs a change and appends its
+// audit entry in one transaction, so no change is stored unaudited and no
+// entry records a change that was not made. The transaction travels in the
+// context the change function gets; every method reads and writes through
+// it when present (wq, rq), so the write methods exist once, and Store
+// keeps its size.
 package store

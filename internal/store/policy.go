@@ -284,13 +284,13 @@ func (s *sqlStore) AddPolicy(ctx context.Context, p Policy) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO policies (`+policyColumns+`)
+	res, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO policies (`+policyColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (name) DO NOTHING`, args...)
 	return insertedOne(res, err, "policy", p.Name)
 }
 
 func (s *sqlStore) GetPolicy(ctx context.Context, name string) (Policy, error) {
-	p, err := scanPolicy(s.db.QueryRowContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE name = $1`, name))
+	p, err := scanPolicy(s.rq(ctx).QueryRowContext(ctx, `SELECT `+policyColumns+` FROM policies WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Policy{}, fmt.Errorf("policy %s: %w", name, ErrNotFound)
 	}
@@ -301,7 +301,7 @@ func (s *sqlStore) GetPolicy(ctx context.Context, name string) (Policy, error) {
 }
 
 func (s *sqlStore) ListPolicies(ctx context.Context) ([]Policy, error) {
-	return queryAll(ctx, s.db, "list policies", scanPolicy, `SELECT `+policyColumns+` FROM policies ORDER BY precedence, name`)
+	return queryAll(ctx, s.rq(ctx), "list policies", scanPolicy, `SELECT `+policyColumns+` FROM policies ORDER BY precedence, name`)
 }
 
 func (s *sqlStore) UpdatePolicy(ctx context.Context, p Policy) error {
@@ -312,13 +312,13 @@ func (s *sqlStore) UpdatePolicy(ctx context.Context, p Policy) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE policies SET precedence = $2, dnn = $3, snssai = $4,
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE policies SET precedence = $2, dnn = $3, snssai = $4,
 supi_first = $5, supi_last = $6, session_ambr_uplink = $7, session_ambr_downlink = $8, default_5qi = $9,
 default_arp = $10, default_priority_level = $11, pcc_rules = $12 WHERE name = $1`, args...)
 	return oneRow(res, err, "update", "policy", p.Name)
 }
 
 func (s *sqlStore) DeletePolicy(ctx context.Context, name string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM policies WHERE name = $1`, name)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM policies WHERE name = $1`, name)
 	return oneRow(res, err, "delete", "policy", name)
 }

@@ -116,13 +116,13 @@ func (s *sqlStore) AddProfile(ctx context.Context, p Profile) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO profiles (`+profileColumns+`)
+	res, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO profiles (`+profileColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING`, args...)
 	return insertedOne(res, err, "profile", p.Name)
 }
 
 func (s *sqlStore) GetProfile(ctx context.Context, name string) (Profile, error) {
-	p, err := scanProfile(s.db.QueryRowContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE name = $1`, name))
+	p, err := scanProfile(s.rq(ctx).QueryRowContext(ctx, `SELECT `+profileColumns+` FROM profiles WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Profile{}, fmt.Errorf("profile %s: %w", name, ErrNotFound)
 	}
@@ -133,7 +133,7 @@ func (s *sqlStore) GetProfile(ctx context.Context, name string) (Profile, error)
 }
 
 func (s *sqlStore) ListProfiles(ctx context.Context) ([]Profile, error) {
-	return queryAll(ctx, s.db, "list profiles", scanProfile, `SELECT `+profileColumns+` FROM profiles ORDER BY name`)
+	return queryAll(ctx, s.rq(ctx), "list profiles", scanProfile, `SELECT `+profileColumns+` FROM profiles ORDER BY name`)
 }
 
 func (s *sqlStore) UpdateProfile(ctx context.Context, p Profile) error {
@@ -144,12 +144,12 @@ func (s *sqlStore) UpdateProfile(ctx context.Context, p Profile) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE profiles SET auth_method = $2, snssais = $3, default_snssai = $4,
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE profiles SET auth_method = $2, snssais = $3, default_snssai = $4,
 dnns = $5, ambr_uplink = $6, ambr_downlink = $7 WHERE name = $1`, args...)
 	return oneRow(res, err, "update", "profile", p.Name)
 }
 
 func (s *sqlStore) DeleteProfile(ctx context.Context, name string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM profiles WHERE name = $1`, name)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM profiles WHERE name = $1`, name)
 	return oneRow(res, err, "delete", "profile", name)
 }

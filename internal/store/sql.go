@@ -71,22 +71,6 @@ func (s *sqlStore) Close() error {
 	return err
 }
 
-// withTx runs f in one transaction and commits if it returns nil.
-func (s *sqlStore) withTx(ctx context.Context, f func(*sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
-	}
-	return nil
-}
-
 // subscriberRow is a Subscriber in column form.
 type subscriberRow struct {
 	supi, authMethod, snssais, defaultSNSSAI, dnns string
@@ -171,7 +155,7 @@ type scanner interface{ Scan(dest ...any) error }
 
 // queryAll runs q and scans every row with scan; what names the operation
 // in errors ("list users").
-func queryAll[T any](ctx context.Context, db *sql.DB, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+func queryAll[T any](ctx context.Context, db querier, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: %w", what, err)
@@ -331,7 +315,7 @@ func (s *sqlStore) GetSubscriber(ctx context.Context, supi string) (Subscriber, 
 	if err := ValidSUPI(supi); err != nil {
 		return Subscriber{}, err
 	}
-	r, err := scanRow(s.getStmt.QueryRowContext(ctx, supi))
+	r, err := scanRow(s.stmt(ctx, s.getStmt).QueryRowContext(ctx, supi))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subscriber{}, fmt.Errorf("subscriber %s: %w", supi, ErrNotFound)
 	}
@@ -372,15 +356,22 @@ func (s *sqlStore) ListSubscribers(ctx context.Context, opt ListOptions) ([]Subs
 	case limit > MaxLimit:
 		limit = MaxLimit
 	}
-	q := `SELECT ` + subscriberColumns + ` FROM subscribers WHERE supi > $1 AND supi >= $2`
-	args := []any{opt.After, lo}
-	if hi != "" {
-		q += ` AND supi < $4`
-		args = append(args, limit, hi)
-	} else {
-		args = append(args, limit)
+	// One lower bound, the tighter of cursor and prefix: given two on one
+	// column, SQLite picks one without knowing the parameters, and
+	// "supi > ''" had it read the index from the start up to the prefix
+	// (138 ms for a prefix in the middle of 1,000,000 subscribers, 1.5 ms
+	// with one bound).
+	q := `SELECT ` + subscriberColumns + ` FROM subscribers WHERE supi > $1`
+	args := []any{opt.After}
+	if lo > opt.After {
+		q, args = `SELECT `+subscriberColumns+` FROM subscribers WHERE supi >= $1`, []any{lo}
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY supi LIMIT $3`, args...)
+	args = append(args, limit)
+	if hi != "" {
+		q += ` AND supi < $3`
+		args = append(args, hi)
+	}
+	rows, err := s.rq(ctx).QueryContext(ctx, q+` ORDER BY supi LIMIT $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list subscribers: %w", err)
 	}
@@ -403,17 +394,26 @@ func (s *sqlStore) ListSubscribers(ctx context.Context, opt ListOptions) ([]Subs
 	return out, nil
 }
 
-func (s *sqlStore) CountSubscribers(ctx context.Context, prefix string) (int, error) {
+// CountSubscribers with upTo counts the rows of a LIMITed subquery, so
+// both databases stop reading the primary key index after upTo entries.
+func (s *sqlStore) CountSubscribers(ctx context.Context, prefix string, upTo int) (int, error) {
 	lo, hi, err := prefixBounds(prefix)
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	if hi == "" {
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscribers`).Scan(&n)
-	} else {
-		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM subscribers WHERE supi >= $1 AND supi < $2`, lo, hi).Scan(&n)
+	if upTo < 0 {
+		return 0, fieldErr("limit", "must not be negative")
 	}
+	where, args := ``, []any{}
+	if hi != "" {
+		where, args = ` WHERE supi >= $1 AND supi < $2`, []any{lo, hi}
+	}
+	q := `SELECT COUNT(*) FROM subscribers` + where
+	if upTo > 0 {
+		q = `SELECT COUNT(*) FROM (SELECT 1 FROM subscribers` + where + ` LIMIT ` + strconv.Itoa(upTo) + `) AS capped`
+	}
+	var n int
+	err = s.rq(ctx).QueryRowContext(ctx, q, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count subscribers: %w", err)
 	}
@@ -428,7 +428,7 @@ func (s *sqlStore) UpdateSubscriber(ctx context.Context, sub Subscriber) error {
 	if err != nil {
 		return fmt.Errorf("subscriber %s: %w", sub.SUPI, err)
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE subscribers SET k = $2, opc = $3, amf = $4,
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE subscribers SET k = $2, opc = $3, amf = $4,
 auth_method = $5, snssais = $6, default_snssai = $7, dnns = $8, ambr_uplink = $9, ambr_downlink = $10
 WHERE supi = $1`, r.supi, r.k, r.opc, r.amf, r.authMethod, r.snssais, r.defaultSNSSAI, r.dnns, r.ambrUL, r.ambrDL)
 	return affectedOne(res, err, "update", sub.SUPI)
@@ -438,7 +438,7 @@ func (s *sqlStore) DeleteSubscriber(ctx context.Context, supi string) error {
 	if err := ValidSUPI(supi); err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `DELETE FROM subscribers WHERE supi = $1`, supi)
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM subscribers WHERE supi = $1`, supi)
 	return affectedOne(res, err, "delete", supi)
 }
 
@@ -467,7 +467,7 @@ func (s *sqlStore) NextSQN(ctx context.Context, supi string, step uint64) (sqnBe
 		return 0, 0, fieldErr("sqn_step", "must be 1 to 2^48-1")
 	}
 	var after int64
-	err = s.nextSQNStmt.QueryRowContext(ctx, supi, int64(step)).Scan(&after)
+	err = s.stmt(ctx, s.nextSQNStmt).QueryRowContext(ctx, supi, int64(step)).Scan(&after)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, fmt.Errorf("subscriber %s: %w", supi, ErrNotFound)
 	}
@@ -489,7 +489,7 @@ func (s *sqlStore) ResyncSQN(ctx context.Context, supi string, sqnMS, step uint6
 		return 0, fieldErr("sqn_step", "must be 1 to 2^48-1")
 	}
 	sqn := (sqnMS + step) % sqnModulus
-	res, err := s.w.ExecContext(ctx, `UPDATE subscribers SET sqn = $2 WHERE supi = $1`, supi, int64(sqn))
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE subscribers SET sqn = $2 WHERE supi = $1`, supi, int64(sqn))
 	if err := affectedOne(res, err, "resync SQN of", supi); err != nil {
 		return 0, err
 	}

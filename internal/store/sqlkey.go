@@ -36,7 +36,7 @@ func (s *sqlStore) AddHomeNetworkKey(ctx context.Context, k suci.HomeNetworkKey)
 	if err != nil {
 		return fmt.Errorf("store: home network key %d: %w", k.ID, err)
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO home_network_keys (id, profile, private_key)
+	res, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO home_network_keys (id, profile, private_key)
 VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, int64(k.ID), profile, sealed)
 	if err != nil {
 		return fmt.Errorf("store: add home network key %d: %w", k.ID, err)
@@ -50,7 +50,7 @@ VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`, int64(k.ID), profile, sealed)
 }
 
 func (s *sqlStore) HomeNetworkKeys(ctx context.Context) ([]suci.HomeNetworkKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, profile, private_key FROM home_network_keys ORDER BY id`)
+	rows, err := s.rq(ctx).QueryContext(ctx, `SELECT id, profile, private_key FROM home_network_keys ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("store: home network keys: %w", err)
 	}
@@ -100,7 +100,7 @@ func (s *sqlStore) homeNetworkKey(id uint8, profile string, sealed []byte) (suci
 }
 
 func (s *sqlStore) DeleteHomeNetworkKey(ctx context.Context, id uint8) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM home_network_keys WHERE id = $1`, int64(id))
+	res, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM home_network_keys WHERE id = $1`, int64(id))
 	if err != nil {
 		return fmt.Errorf("store: delete home network key %d: %w", id, err)
 	}

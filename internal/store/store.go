@@ -19,8 +19,11 @@ type Store interface {
 	GetSubscriber(ctx context.Context, supi string) (Subscriber, error)
 	// ListSubscribers returns one page ordered by SUPI.
 	ListSubscribers(ctx context.Context, opt ListOptions) ([]Subscriber, error)
-	// CountSubscribers counts the subscribers whose SUPI starts with prefix.
-	CountSubscribers(ctx context.Context, prefix string) (int, error)
+	// CountSubscribers counts the subscribers whose SUPI starts with
+	// prefix, but stops at upTo when upTo > 0: a count costs a read of
+	// every row counted (PostgreSQL keeps no row count), so a caller that
+	// shows "10,000+" bounds it.
+	CountSubscribers(ctx context.Context, prefix string, upTo int) (int, error)
 	// UpdateSubscriber replaces every provisioned field of an existing
 	// subscriber except SQN, which only NextSQN and ResyncSQN move: an
 	// operator's edit must never roll back a counter an AMF is stepping.

@@ -48,7 +48,14 @@ type Accounts interface {
 	// (also for one already revoked).
 	RevokeAPIToken(ctx context.Context, id string, now time.Time) error
 
-	// AddAudit appends an entry and returns it with its id.
+	// Audited runs change and appends e to the audit log in one
+	// transaction: both are stored or, if either fails, neither. Store and
+	// Accounts calls that change makes with the context it is given join
+	// the transaction; change may complete e (an id it generated) and must
+	// not touch anything outside the database.
+	Audited(ctx context.Context, e AuditEntry, change func(ctx context.Context, e *AuditEntry) error) (AuditEntry, error)
+	// AddAudit appends an entry on its own and returns it with its id: for
+	// actions that change nothing stored (an export of secrets).
 	AddAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
 	// ListAudit returns up to limit entries with ids below before (all if
 	// before is 0), newest first.
@@ -139,7 +146,7 @@ func (s *sqlStore) CreateFirstUser(ctx context.Context, u User) (bool, error) {
 	if err := validUser(u); err != nil {
 		return false, err
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO users (name, role, password_hash, created_at)
+	res, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO users (name, role, password_hash, created_at)
 SELECT $1, $2, $3, CAST($4 AS BIGINT) WHERE NOT EXISTS (SELECT 1 FROM users)
 ON CONFLICT (name) DO NOTHING`,
 		u.Name, string(u.Role), u.PasswordHash, ms(u.CreatedAt))
@@ -157,7 +164,7 @@ func (s *sqlStore) AddUser(ctx context.Context, u User) error {
 	if err := validUser(u); err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO users (name, role, password_hash, created_at)
+	res, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO users (name, role, password_hash, created_at)
 VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`, u.Name, string(u.Role), u.PasswordHash, ms(u.CreatedAt))
 	return insertedOne(res, err, "user", u.Name)
 }
@@ -203,7 +210,7 @@ func scanUser(sc scanner) (User, error) {
 }
 
 func (s *sqlStore) GetUser(ctx context.Context, name string) (User, error) {
-	u, err := scanUser(s.db.QueryRowContext(ctx,
+	u, err := scanUser(s.rq(ctx).QueryRowContext(ctx,
 		`SELECT name, role, password_hash, created_at FROM users WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %s: %w", name, ErrNotFound)
@@ -215,14 +222,14 @@ func (s *sqlStore) GetUser(ctx context.Context, name string) (User, error) {
 }
 
 func (s *sqlStore) ListUsers(ctx context.Context) ([]User, error) {
-	return queryAll(ctx, s.db, "list users", scanUser, `SELECT name, role, password_hash, created_at FROM users ORDER BY name`)
+	return queryAll(ctx, s.rq(ctx), "list users", scanUser, `SELECT name, role, password_hash, created_at FROM users ORDER BY name`)
 }
 
 func (s *sqlStore) UpdateUser(ctx context.Context, u User) error {
 	if err := validUser(u); err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE users SET role = $2, password_hash = $3 WHERE name = $1`,
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE users SET role = $2, password_hash = $3 WHERE name = $1`,
 		u.Name, string(u.Role), u.PasswordHash)
 	return oneRow(res, err, "update", "user", u.Name)
 }
@@ -241,7 +248,7 @@ func (s *sqlStore) AddSession(ctx context.Context, se Session) error {
 	if len(se.TokenHash) == 0 || se.UserName == "" {
 		return fieldErr("session", "token hash and user are required")
 	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_name, created_at, expires_at)
+	_, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO sessions (token_hash, user_name, created_at, expires_at)
 VALUES ($1, $2, $3, $4)`, se.TokenHash, se.UserName, ms(se.CreatedAt), ms(se.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("store: add session: %w", err)
@@ -252,7 +259,7 @@ VALUES ($1, $2, $3, $4)`, se.TokenHash, se.UserName, ms(se.CreatedAt), ms(se.Exp
 func (s *sqlStore) GetSession(ctx context.Context, tokenHash []byte, now time.Time) (Session, error) {
 	se := Session{TokenHash: tokenHash}
 	var created, expires int64
-	err := s.db.QueryRowContext(ctx, `SELECT user_name, created_at, expires_at FROM sessions WHERE token_hash = $1`,
+	err := s.rq(ctx).QueryRowContext(ctx, `SELECT user_name, created_at, expires_at FROM sessions WHERE token_hash = $1`,
 		tokenHash).Scan(&se.UserName, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, fmt.Errorf("session: %w", ErrNotFound)
@@ -271,14 +278,14 @@ func (s *sqlStore) GetSession(ctx context.Context, tokenHash []byte, now time.Ti
 }
 
 func (s *sqlStore) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
+	if _, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
 }
 
 func (s *sqlStore) DeleteExpiredSessions(ctx context.Context, now time.Time) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, ms(now)); err != nil {
+	if _, err := s.wq(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE expires_at <= $1`, ms(now)); err != nil {
 		return fmt.Errorf("store: delete expired sessions: %w", err)
 	}
 	return nil
@@ -291,7 +298,7 @@ func (s *sqlStore) AddAPIToken(ctx context.Context, t APIToken) error {
 	if !t.Role.Valid() {
 		return fieldErr("role", "must be admin, operator or read-only")
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO api_tokens (id, token_hash, name, role, created_by, created_at)
+	res, err := s.wq(ctx).ExecContext(ctx, `INSERT INTO api_tokens (id, token_hash, name, role, created_by, created_at)
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
 		t.ID, t.TokenHash, t.Name, string(t.Role), t.CreatedBy, ms(t.CreatedAt))
 	return insertedOne(res, err, "API token", t.ID)
@@ -313,7 +320,7 @@ func scanToken(sc scanner) (APIToken, error) {
 }
 
 func (s *sqlStore) APITokenByHash(ctx context.Context, tokenHash []byte) (APIToken, error) {
-	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens
+	t, err := scanToken(s.rq(ctx).QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens
 WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return APIToken{}, fmt.Errorf("API token: %w", ErrNotFound)
@@ -325,11 +332,11 @@ WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash))
 }
 
 func (s *sqlStore) ListAPITokens(ctx context.Context) ([]APIToken, error) {
-	return queryAll(ctx, s.db, "list API tokens", scanToken, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id`)
+	return queryAll(ctx, s.rq(ctx), "list API tokens", scanToken, `SELECT `+tokenColumns+` FROM api_tokens ORDER BY id`)
 }
 
 func (s *sqlStore) RevokeAPIToken(ctx context.Context, id string, now time.Time) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
+	res, err := s.wq(ctx).ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`,
 		id, ms(now))
 	return oneRow(res, err, "revoke", "API token", id)
 }

@@ -47,9 +47,16 @@ export function confirmDialog(text, okLabel) {
   document.getElementById("confirm-text").textContent = text;
   document.getElementById("confirm-ok").textContent = okLabel || "OK";
   return new Promise((resolve) => {
-    d.addEventListener("close", () => resolve(d.returnValue === "ok"), { once: true });
+    const onClose = () => {
+      // The close event is queued: one from the previous question can
+      // arrive after this one opened. Only a closed dialog answers.
+      if (d.open) return;
+      d.removeEventListener("close", onClose);
+      resolve(d.returnValue === "ok");
+    };
     d.returnValue = "";
     d.showModal();
+    d.addEventListener("close", onClose);
     document.getElementById("confirm-cancel").focus();
   });
 }

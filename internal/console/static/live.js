@@ -52,7 +52,7 @@ export function networkPage() {
         h("th", { scope: "row" }, g.name || "(no name)"),
         h("td", { class: "mono" }, g.globalId ? g.globalId.plmn.mcc + "-" + g.globalId.plmn.mnc + " " + g.globalId.gnbId + "/" + g.globalId.bitLength : ""),
         h("td", { class: "mono" }, g.address),
-        h("td", {}, g.ngSetup ? "set up" : "awaiting NG Setup"),
+        h("td", {}, g.ngSetup ? "set up" + (g.ngSetupAt ? " " + new Date(g.ngSetupAt).toLocaleString() : "") : "awaiting NG Setup"),
         h("td", {}, g.supportedTAs.map((t) => "TAC " + t.tac + " (" + t.slices.map(snssaiString).join(", ") + ")").join("; ")),
         h("td", {}, String(g.ues)))));
       document.body.dataset.gnbs = String(gs.value.items.length);

@@ -1,6 +1,7 @@
 // The subscriber list: search by SUPI prefix, cursor pagination, delete.
 // It holds at most one page (100 rows), so it is as fast at 100,000
-// subscribers as at 10; the total is counted once, on the first page.
+// subscribers as at 10; the total is counted once, on the first page, and
+// only up to 10,000: beyond, the API says it is a lower bound ("10,000+").
 import * as api from "./api.js";
 import { h, show, toast, confirmDialog } from "./dom.js";
 import { snssaiString } from "./validate.js";
@@ -8,7 +9,12 @@ import { snssaiString } from "./validate.js";
 const pageSize = 100;
 
 // view is the list's state, kept across visits to other pages.
-const view = { prefix: "", cursors: [""], total: null, seq: 0 };
+const view = { prefix: "", cursors: [""], total: null, lowerBound: false, seq: 0 };
+
+// totalText is the total as an operator reads it: "1,234" or "10,000+".
+export function totalText(total, lowerBound) {
+  return Number(total).toLocaleString("en-US") + (lowerBound ? "+" : "");
+}
 
 export function listPage(canEdit) {
   const search = h("input", { type: "search", id: "search", value: view.prefix, placeholder: "imsi-00101 or 00101",
@@ -53,14 +59,18 @@ export function listPage(canEdit) {
       return;
     }
     if (seq !== view.seq) return; // a newer search or page is on its way
-    if (page.total !== undefined) view.total = page.total;
+    if (page.total !== undefined) {
+      view.total = page.total;
+      view.lowerBound = page.totalIsLowerBound === true;
+    }
     tbody.replaceChildren(...page.items.map((s) => row(s, canEdit, load)));
     const first = (view.cursors.length - 1) * pageSize;
     status.textContent = page.items.length === 0
       ? (view.prefix ? "No subscriber matches " + view.prefix + "." : "No subscribers yet.")
-      : "Showing " + (first + 1) + "–" + (first + page.items.length) + " of " + view.total +
+      : "Showing " + (first + 1) + "–" + (first + page.items.length) + " of " + totalText(view.total, view.lowerBound) +
         " (page " + view.cursors.length + ")";
     status.dataset.total = String(view.total);
+    status.dataset.totalIsLowerBound = String(view.lowerBound);
     status.dataset.page = String(view.cursors.length);
     prev.disabled = view.cursors.length <= 1;
     next.disabled = !page.nextCursor;

@@ -77,7 +77,7 @@ func mustAdd(t *testing.T, s store.Store, subs ...store.Subscriber) {
 
 func count(t *testing.T, s store.Store) int {
 	t.Helper()
-	n, err := s.CountSubscribers(ctx(t), "")
+	n, err := s.CountSubscribers(ctx(t), "", 0)
 	if err != nil {
 		t.Fatalf("CountSubscribers: %v", err)
 	}
@@ -482,16 +482,26 @@ func testListPrefix(t *testing.T, s store.Store) {
 		if got := supis(page); !reflect.DeepEqual(got, c.want) && (len(got) != 0 || len(c.want) != 0) {
 			t.Errorf("prefix %q after %q: got %v, want %v", c.prefix, c.after, got, c.want)
 		}
-		n, err := s.CountSubscribers(ctx(t), c.prefix)
+		n, err := s.CountSubscribers(ctx(t), c.prefix, 0)
 		if err != nil || n != c.count {
 			t.Errorf("count %q = %d, %v; want %d", c.prefix, n, err, c.count)
+		}
+		// A cap below, at and above the count: min(count, cap).
+		for _, upTo := range []int{1, 4, c.count, c.count + 1} {
+			if upTo == 0 {
+				continue
+			}
+			n, err := s.CountSubscribers(ctx(t), c.prefix, upTo)
+			if err != nil || n != min(c.count, upTo) {
+				t.Errorf("count %q up to %d = %d, %v; want %d", c.prefix, upTo, n, err, min(c.count, upTo))
+			}
 		}
 	}
 	for _, bad := range []string{"IMSI-", "imsi-%", "imsi_0", "imsi-'"} {
 		if _, err := s.ListSubscribers(ctx(t), store.ListOptions{Prefix: bad}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("prefix %q: got %v, want ErrInvalid", bad, err)
 		}
-		if _, err := s.CountSubscribers(ctx(t), bad); !errors.Is(err, store.ErrInvalid) {
+		if _, err := s.CountSubscribers(ctx(t), bad, 0); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("count prefix %q: got %v, want ErrInvalid", bad, err)
 		}
 	}
