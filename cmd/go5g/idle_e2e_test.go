@@ -124,6 +124,11 @@ func TestIdleModeEndToEnd(t *testing.T) {
 	t.Logf("quiet → CM-IDLE again after %v", waitCM("CM-IDLE"))
 	ping(u.ns, upDNHost)
 	waitCM("CM-CONNECTED")
+	// The paging counters (internal/metrics/paging.go): one paging at
+	// least, answered; nothing dropped.
+	waitMetrics(t, coreNS, core, 10*time.Second, `(?m)^go5g_amf_paging_attempts_total [1-9]`,
+		`(?m)^go5g_amf_pagings_total\{result="success"\} [1-9]`, `(?m)^go5g_amf_pagings_total\{result="failure"\} 0$`,
+		`(?m)^go5g_amf_paging_messages_total\{result="sent"\} [1-9]`, `(?m)^go5g_amf_paging_messages_total\{result="dropped"\} 0$`)
 	sim.stop(t, 1)
 	if err := capture.Stop(); err != nil {
 		t.Fatal(err)

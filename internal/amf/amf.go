@@ -170,6 +170,7 @@ type counters struct {
 	serviceAccepts, serviceRejects           atomic.Uint64
 	configUpdates                            atomic.Uint64
 	pagings, pagingFailures                  atomic.Uint64 // paging.go
+	pagingSuccesses, pagingSent, pagingDrops atomic.Uint64 // paging.go, pagingqueue.go
 
 	// For metrics: UE contexts in 5GMM-REGISTERED and in CM-CONNECTED
 	// (kept by setState, openConn and dropConn), REGISTRATION REJECTs by

@@ -69,6 +69,7 @@ func (s *shard) onInitialContextSetupOutcome(u *ue, pdu n2.PDU) {
 			return
 		}
 		u.conn.contextSetUp = true
+		s.contextSetUpTimed(u)
 		s.onContextSessions(u, r) // service.go
 	case n2.UnsuccessfulOutcome:
 		f, err := n2.ParseInitialContextSetupFailure(pdu)

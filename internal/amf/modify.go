@@ -11,7 +11,11 @@ import (
 // PDU_RES_MOD_REQ becomes PDU SESSION RESOURCE MODIFY REQUEST with the
 // PDU SESSION MODIFICATION COMMAND as the session's NAS PDU; the gNB's
 // response goes back to the SMF per session (UpdateSMContext with
-// PDU_RES_MOD_RSP or PDU_RES_MOD_FAIL).
+// PDU_RES_MOD_RSP or PDU_RES_MOD_FAIL). For a UE in CM-IDLE the gNB has
+// nothing to modify: the AMF pages the UE, and at its Service Request the
+// session is set up with the SMF's Setup Request Transfer, which carries
+// the modified QoS, with the command as its NAS PDU (paging.go,
+// reactivate.go).
 //
 // Spec: TS 23.502 §4.3.3.2 steps 3b-7a; TS 38.413 §8.2.3
 

@@ -65,6 +65,7 @@ func (s *shard) onNASMessage(u *ue, plain []byte, verified bool) {
 	case n1.MsgRegistrationComplete:
 		s.onRegistrationComplete(u)
 	case n1.MsgDeregistrationRequestUE:
+		s.timeDeregistration(u)
 		s.onDeregistrationRequest(u, msg.DeregistrationRequestUEOriginatingDeregistration)
 	case n1.MsgStatus:
 		cause := uint8(0)
@@ -73,6 +74,7 @@ func (s *shard) onNASMessage(u *ue, plain []byte, verified bool) {
 		}
 		s.a.log.Info("5GMM STATUS from UE", append(u.logAttrs(), "cause", cause)...)
 	case n1.MsgServiceRequest:
+		s.timeServiceRequest(u)
 		s.onServiceRequest(u, msg.ServiceRequest, verified)
 	case n1.MsgConfigurationUpdateComplete:
 		s.onConfigurationUpdateComplete(u)

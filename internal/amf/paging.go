@@ -1,9 +1,11 @@
 package amf
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/free5gc/openapi/models"
@@ -11,17 +13,20 @@ import (
 	"go5g/internal/n2"
 )
 
-// Network triggered service request: an SMF has downlink data (or a 5GSM
-// message) for a PDU session of a UE in CM-IDLE. The AMF keeps the SMF's
-// N1/N2 content with the session, answers ATTEMPTING_TO_REACH_UE and pages
-// the UE in its registration area; the UE answers with SERVICE REQUEST,
-// and the kept N2 content goes into INITIAL CONTEXT SETUP REQUEST
-// (service.go). Paging is repeated on each T3513 expiry, Pagings times in
-// all; then each SMF that waits is told UE_NOT_RESPONDING. A transfer for
-// a UE already being paged joins the paging: one paging per UE at a time.
+// Network triggered service request: an SMF has downlink data, a
+// modification or a 5GSM message for a PDU session of a UE in CM-IDLE. The
+// AMF keeps the SMF's content with the session, answers
+// ATTEMPTING_TO_REACH_UE and pages the UE in its registration area; the UE
+// answers with SERVICE REQUEST, and the kept content goes into INITIAL
+// CONTEXT SETUP REQUEST or follows SERVICE ACCEPT (reactivate.go). Paging
+// is repeated on each T3513 expiry, Pagings times in all; then each SMF
+// that waits is told UE_NOT_RESPONDING. A transfer for a UE already being
+// paged joins the paging: one paging per UE at a time. The Paging messages
+// leave through each gNB's queue (pagingqueue.go), never from the UE's
+// worker.
 //
-// Spec: TS 23.502 §4.2.3.3 steps 3a-4b, 6; TS 29.518 §5.2.2.3.1;
-// TS 38.413 §8.5.1; TS 24.501 §5.6.2.2.1
+// Spec: TS 23.502 §4.2.3.3 steps 3a-4b, 6, §4.3.3.2 step 3b, §4.3.4.2
+// step 3b; TS 29.518 §5.2.2.3.1; TS 38.413 §8.5.1; TS 24.501 §5.6.2.2.1
 
 // pagingState is a paging under way.
 type pagingState struct {
@@ -31,12 +36,22 @@ type pagingState struct {
 	start time.Time
 }
 
-// pendingTransfer is an SMF's N1N2 content kept while the UE is paged.
+// pendingTransfer is what the SMF sent for one PDU session while its UE
+// is in CM-IDLE, kept for the UE's Service Request: the PDU Session
+// Resource Setup Request Transfer (setup), or the need to ask the SMF for
+// one (activate: the SMF sent a Modify Request Transfer for resources the
+// gNB released with the UE's connection), and the 5GSM messages, oldest
+// first.
 type pendingTransfer struct {
-	n1, n2   []byte
-	ngapType models.Amf_Comm_NgapIeType
+	setup    []byte
+	activate bool
+	n1       [][]byte
 	notify   string // the SMF's n1n2FailureTxfNotifURI
 }
+
+// maxPendingN1 bounds the 5GSM messages kept for one PDU session during
+// paging; the SMF's timers (T3591, T3592) send again what is lost.
+const maxPendingN1 = 8
 
 // n1n2Answer is the worker's answer to a transfer: the cause of a 200 or
 // 202 response, or the error of a refused one.
@@ -99,12 +114,30 @@ func (a *AMF) pagings() int {
 }
 
 // onN1N2Idle keeps a transfer for a UE in CM-IDLE and pages it, unless a
-// paging is already under way. Only PDU session setup N2 content and N1
-// messages can wait for the UE; anything else is refused.
+// paging is already under way:
+//   - PDU Session Resource Setup Request Transfer: kept for INITIAL
+//     CONTEXT SETUP (TS 23.502 §4.2.3.3 step 3a);
+//   - Modify Request Transfer (a network-requested PDU session
+//     modification, TS 23.502 §4.3.3.2 step 3b: "If the UE is in CM-IDLE
+//     state ... the AMF initiates the network triggered Service Request"):
+//     the gNB released the session's resources with the UE's connection,
+//     so there is nothing to modify; at the Service Request the AMF asks
+//     the SMF to activate the user plane (UpdateSMContext ACTIVATING,
+//     TS 23.502 §4.2.3.2 step 4), whose Setup Request Transfer carries
+//     the session's QoS as modified, and the PDU SESSION MODIFICATION
+//     COMMAND rides with it as the session's NAS PDU (reactivate.go);
+//   - Release Command Transfer: no resources to release in the AN; the
+//     5GSM message (PDU SESSION RELEASE COMMAND) waits, and a setup kept
+//     for the session is dropped;
+//   - 5GSM messages: kept, in order, sent after SERVICE ACCEPT.
 //
-// Spec: TS 23.502 §4.2.3.3 step 3a ("If the UE is in CM-IDLE state ...
-// the AMF ... initiates paging"; a second request while paging does not
-// page again); TS 29.518 §5.2.2.3.1.2
+// With skipInd the SMF asks not to page for its 5GSM message: the AMF
+// answers N1_MSG_NOT_TRANSFERRED and the SMF goes on without the UE (a
+// network-requested release: the UE learns it from the PDU session
+// status at its next Service Request or registration).
+//
+// Spec: TS 23.502 §4.2.3.3 step 3a, §4.3.3.2 step 3b, §4.3.4.2 step 3b;
+// TS 29.518 §5.2.2.3.1, §6.1.6.2.31 (skipInd); TS 24.501 §5.6.1.4.1
 func (s *shard) onN1N2Idle(u *ue, ev n1n2Transfer) n1n2Answer {
 	ss := u.sessions[ev.psi]
 	switch {
@@ -112,15 +145,52 @@ func (s *shard) onN1N2Idle(u *ue, ev n1n2Transfer) n1n2Answer {
 		return n1n2Answer{err: fmt.Errorf("%w: %s is not registered", ErrUENotReachable, u.sub.supi)}
 	case ss == nil:
 		return n1n2Answer{err: fmt.Errorf("%w: no PDU session %d", ErrUENotReachable, ev.psi)}
-	case ev.n2 != nil && ev.ngapType != "PDU_RES_SETUP_REQ":
-		return n1n2Answer{err: fmt.Errorf("%w: %s cannot wait for paging", ErrUENotReachable, ev.ngapType)}
+	case ev.n2 != nil && ev.ngapType != ngapSetupRequest && ev.ngapType != ngapModifyRequest && ev.ngapType != ngapReleaseCommand:
+		return n1n2Answer{err: fmt.Errorf("%w: N2 SM information %q cannot wait for paging", ErrUENotReachable, ev.ngapType)}
+	case ev.skip && (u.conn == nil || u.conn.releasing) && (ev.n2 == nil || ev.ngapType != ngapSetupRequest):
+		s.a.log.Info("N1 content for a UE in CM-IDLE skipped (skipInd)", append(u.logAttrs(), "psi", ev.psi)...)
+		return n1n2Answer{cause: models.Amf_Comm_N1N2MessageTransferCause_N1_MSG_NOT_TRANSFERRED}
 	}
-	ss.pending = &pendingTransfer{n1: ev.n1, n2: ev.n2, ngapType: ev.ngapType, notify: ev.notify}
+	pt := ss.pending
+	if pt == nil {
+		pt = &pendingTransfer{}
+	}
+	if ev.n2 != nil {
+		switch ev.ngapType {
+		case ngapSetupRequest:
+			pt.setup, pt.activate = ev.n2, false
+		case ngapModifyRequest:
+			pt.activate = pt.setup == nil // a kept setup is rebuilt by nobody: it stands
+		case ngapReleaseCommand:
+			pt.setup, pt.activate = nil, false
+		}
+	}
+	if ev.n1 != nil && !slices.ContainsFunc(pt.n1, func(b []byte) bool { return bytes.Equal(b, ev.n1) }) {
+		if len(pt.n1) == maxPendingN1 {
+			pt.n1 = pt.n1[1:]
+		}
+		pt.n1 = append(pt.n1, ev.n1)
+	}
+	if ev.notify != "" {
+		pt.notify = ev.notify
+	}
+	if pt.setup == nil && !pt.activate && len(pt.n1) == 0 {
+		// An N2 release alone: the AN holds nothing for an idle UE.
+		ss.pending = nil
+		return n1n2Answer{cause: models.Amf_Comm_N1N2MessageTransferCause_N1_N2_TRANSFER_INITIATED}
+	}
+	ss.pending = pt
 	if u.paging == nil {
 		s.startPaging(u)
 	}
 	return n1n2Answer{cause: models.Amf_Comm_N1N2MessageTransferCause_ATTEMPTING_TO_REACH_UE}
 }
+
+// NgapIeTypes of the SMF's N2 SM information (TS 29.518 §6.1.6.3.x).
+const (
+	ngapSetupRequest   models.Amf_Comm_NgapIeType = "PDU_RES_SETUP_REQ"
+	ngapReleaseCommand models.Amf_Comm_NgapIeType = "PDU_RES_REL_CMD"
+)
 
 // startPaging sends the first Paging and starts T3513.
 func (s *shard) startPaging(u *ue) {
@@ -145,19 +215,14 @@ func (s *shard) page(u *ue) {
 	} else {
 		n := 0
 		s.a.rans.Range(func(k, _ any) bool {
-			r := k.(*ranNode)
-			if r.setUp.Load() && r.serves(tais) {
-				ctx, cancel := context.WithTimeout(s.a.runCtx, sendTimeout)
-				if err := r.send(ctx, 0, b); err != nil {
-					r.log.Debug("send PAGING", "err", err)
-				} else {
-					n++
-				}
-				cancel()
+			// Queued, never sent from here: a stalled gNB must not hold
+			// the UE's worker (pagingqueue.go).
+			if r := k.(*ranNode); r.setUp.Load() && r.serves(tais) && s.a.queuePaging(r, b) {
+				n++
 			}
 			return true
 		})
-		s.a.log.Debug("PAGING sent", "supi", u.sub.supi, "gnbs", n, "attempt", p.sent+1)
+		s.a.log.Debug("PAGING queued", "supi", u.sub.supi, "gnbs", n, "attempt", p.sent+1)
 	}
 	p.sent++
 	p.gen++
@@ -185,8 +250,7 @@ func (s *shard) onPagingExpired(ev pagingExpired) {
 		for psi, ss := range u.sessions {
 			if pt := ss.pending; pt != nil {
 				ss.pending = nil
-				s.onN1N2Transfer(n1n2Transfer{supi: u.sub.supi, psi: psi, ngapType: pt.ngapType,
-					n1: pt.n1, n2: pt.n2, notify: pt.notify})
+				s.deliverPending(u, psi, pt)
 			}
 		}
 		return
@@ -197,21 +261,68 @@ func (s *shard) onPagingExpired(ev pagingExpired) {
 	}
 	s.a.stats.pagingFailures.Add(1)
 	s.a.log.Info("paging failed: UE not responding", "supi", u.sub.supi, "pagings", u.paging.sent)
-	s.stopPaging(u)
+	s.endPaging(u)
 	s.failPending(u, models.Amf_Comm_N1N2MessageTransferCause_UE_NOT_RESPONDING)
 }
 
-// stopPaging ends the paging under way, if any.
+// deliverPending sends what was kept for a UE that is back in
+// CM-CONNECTED without a Service Request (e.g. a mobility registration
+// update): the setup with the first 5GSM message, then the others. A
+// modification's activation is left to the UE's next Service Request;
+// its command goes now.
+func (s *shard) deliverPending(u *ue, psi uint8, pt *pendingTransfer) {
+	n1s := pt.n1
+	if pt.setup != nil {
+		var first []byte
+		if len(n1s) > 0 {
+			first, n1s = n1s[0], n1s[1:]
+		}
+		s.onN1N2Transfer(n1n2Transfer{supi: u.sub.supi, psi: psi, ngapType: ngapSetupRequest, n1: first, n2: pt.setup,
+			notify: pt.notify})
+	}
+	for _, b := range n1s {
+		s.onN1N2Transfer(n1n2Transfer{supi: u.sub.supi, psi: psi, n1: b, notify: pt.notify})
+	}
+}
+
+// stopPaging ends the paging under way, if any, as a success: the UE
+// answered (SERVICE REQUEST) or came back by itself.
 func (s *shard) stopPaging(u *ue) {
+	if p := u.paging; p != nil {
+		s.a.stats.pagingSuccesses.Add(1)
+		if s.a.deps.Latency != nil {
+			s.a.deps.Latency.Observe("paging", time.Since(p.start).Seconds())
+		}
+	}
+	s.endPaging(u)
+}
+
+// endPaging ends the paging under way, if any.
+func (s *shard) endPaging(u *ue) {
 	if p := u.paging; p != nil {
 		if p.t != nil {
 			p.t.Stop()
 		}
-		if s.a.deps.Latency != nil {
-			s.a.deps.Latency.Observe("paging", time.Since(p.start).Seconds())
-		}
 		u.paging = nil
 	}
+}
+
+// PagingStats are the AMF's paging counts.
+type PagingStats struct {
+	// Started counts pagings started (one per UE at a time, each of up to
+	// Config.Pagings rounds); Succeeded those the UE answered;
+	// Failed those that ended without an answer (UE_NOT_RESPONDING).
+	Started, Succeeded, Failed uint64
+	// Sent counts NGAP Paging messages sent to gNBs; Dropped those not
+	// sent: a gNB's queue was full or its association failed the send.
+	Sent, Dropped uint64
+}
+
+// PagingStats returns the paging counters.
+func (a *AMF) PagingStats() PagingStats {
+	c := &a.stats
+	return PagingStats{Started: c.pagings.Load(), Succeeded: c.pagingSuccesses.Load(), Failed: c.pagingFailures.Load(),
+		Sent: c.pagingSent.Load(), Dropped: c.pagingDrops.Load()}
 }
 
 // failPending drops every kept transfer of the UE and notifies its SMF.

@@ -33,6 +33,10 @@ type serviceState struct {
 	items   []n2.SessionItem
 	later   [][]byte // N1-only content kept during paging: DL NAS TRANSPORT after
 	failed  uint16   // PSIs whose user plane could not be re-established
+	// withSetup are 5GSM messages kept during paging that go as the NAS
+	// PDU of their session's setup item once the SMF gave the transfer
+	// (a modification command for an idle UE, paging.go).
+	withSetup [16][]byte
 	// ulStatus and pduStatus report the IEs the UE included.
 	ulStatus, pduStatus bool
 }
@@ -87,14 +91,31 @@ func (s *shard) reactivate(u *ue, m *nasMessage.ServiceRequest) {
 		}
 	}
 	for psi, ss := range u.sessions {
-		if pt := ss.pending; pt != nil {
-			ss.pending = nil
-			if pt.n2 != nil {
-				st.items = append(st.items, n2.SessionItem{ID: psi, SNSSAI: ss.snssai, Transfer: pt.n2, NASPDU: s.smNAS(psi, pt.n1)})
-			} else if pt.n1 != nil {
-				st.later = append(st.later, dlNASTransport(psi, pt.n1, 0))
+		pt := ss.pending
+		if pt == nil {
+			continue
+		}
+		ss.pending = nil
+		n1s := pt.n1
+		switch {
+		case pt.setup != nil:
+			var first []byte
+			if len(n1s) > 0 {
+				first, n1s = n1s[0], n1s[1:]
 			}
+			st.items = append(st.items, n2.SessionItem{ID: psi, SNSSAI: ss.snssai, Transfer: pt.setup, NASPDU: s.smNAS(psi, first)})
 			ul &^= 1 << psi
+		case pt.activate:
+			// A modification for resources the gNB no longer has: the
+			// SMF gives the Setup Request Transfer, as for uplink data.
+			// Spec: TS 23.502 §4.2.3.2 step 4, §4.3.3.2 step 3b
+			if len(n1s) > 0 {
+				st.withSetup[psi], n1s = n1s[0], n1s[1:]
+			}
+			ul |= 1 << psi
+		}
+		for _, b := range n1s {
+			st.later = append(st.later, dlNASTransport(psi, b, 0))
 		}
 	}
 	act, _ := s.a.deps.SMF.(smActivator)
@@ -105,6 +126,9 @@ func (s *shard) reactivate(u *ue, m *nasMessage.ServiceRequest) {
 		ss := u.sessions[psi]
 		if ss == nil || ss.ref == "" || act == nil {
 			st.failed |= 1 << psi
+			if b := st.withSetup[psi]; b != nil {
+				st.later = append(st.later, dlNASTransport(psi, b, 0))
+			}
 			continue
 		}
 		st.waiting++
@@ -143,11 +167,15 @@ func (s *shard) onSMActivated(ev smActivated) {
 	st := u.svc
 	st.waiting--
 	ss := u.sessions[ev.psi]
+	nas := st.withSetup[ev.psi&15]
 	if ev.err != nil || ev.n2 == nil || ss == nil {
 		s.a.log.Info("user plane not re-activated", append(u.logAttrs(), "psi", ev.psi, "err", ev.err)...)
 		st.failed |= 1 << ev.psi
+		if nas != nil { // the 5GSM message still goes, alone
+			st.later = append(st.later, dlNASTransport(ev.psi, nas, 0))
+		}
 	} else {
-		st.items = append(st.items, n2.SessionItem{ID: ev.psi, SNSSAI: ss.snssai, Transfer: ev.n2})
+		st.items = append(st.items, n2.SessionItem{ID: ev.psi, SNSSAI: ss.snssai, Transfer: ev.n2, NASPDU: s.smNAS(ev.psi, nas)})
 	}
 	if st.waiting == 0 {
 		s.serviceAccepted(u)

@@ -34,6 +34,7 @@ func (s *shard) onUEContextReleaseComplete(u *ue, pdu n2.PDU) {
 	if _, err := n2.ParseUEContextReleaseComplete(pdu); err != nil {
 		s.a.log.Info("bad UE CONTEXT RELEASE COMPLETE", append(u.logAttrs(), "err", err)...)
 	}
+	s.releaseTimed(u)
 	s.connReleased(u)
 }
 

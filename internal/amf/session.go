@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/free5gc/nas/nasMessage"
 	"github.com/free5gc/openapi/models"
@@ -45,6 +46,7 @@ type smSession struct {
 	// request is the PDU SESSION ESTABLISHMENT REQUEST until the SMF
 	// answers, to send back if it cannot be forwarded.
 	request []byte
+	started time.Time // PDU SESSION ESTABLISHMENT REQUEST received, until set up (latency.go)
 
 	queue []smCall
 	busy  bool
@@ -80,6 +82,7 @@ type (
 		n1, n2   []byte
 		notify   string            // n1n2FailureTxfNotifURI
 		reply    chan<- n1n2Answer // nil: nobody waits for the answer
+		skip     bool              // skipInd: no paging for the N1 content (paging.go)
 	}
 	smStatus struct {
 		supi string
@@ -173,6 +176,7 @@ func (s *shard) onULNASTransport(u *ue, m *nasMessage.ULNASTransport) {
 	}
 	u.smGen++
 	ns := &smSession{id: psi, dnn: dnn, snssai: sn, gen: u.smGen, request: payload}
+	ns.started = time.Now()
 	if ss != nil {
 		ns.queue, ns.busy = ss.queue, ss.busy
 	}
@@ -288,7 +292,7 @@ func (a *AMF) n1n2Post(ctx context.Context, supi string, req models.Amf_Comm_N1N
 		return fmt.Errorf("amf: PDU session ID %d", req.PduSessionId)
 	}
 	ev := n1n2Transfer{supi: supi, psi: uint8(req.PduSessionId), n1: n1SmMsg, n2: n2SmInfo,
-		notify: req.N1n2FailureTxfNotifURI, reply: reply}
+		notify: req.N1n2FailureTxfNotifURI, reply: reply, skip: req.SkipInd}
 	if c := req.N2InfoContainer; c != nil && c.SmInfo != nil {
 		ev.snssai = c.SmInfo.SNssai
 		if c.SmInfo.N2InfoContent != nil {
@@ -400,6 +404,7 @@ func (s *shard) onPDUSessionResourceSetupResponse(u *ue, pdu n2.PDU) {
 		return
 	}
 	for _, it := range m.Setup {
+		s.sessionSetUpTimed(u, it.ID)
 		s.smN2(u, it, models.Smf_PDUSess_N2SmInfoType_PDU_RES_SETUP_RSP)
 	}
 	for _, it := range m.Failed {

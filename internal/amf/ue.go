@@ -55,6 +55,7 @@ type ueConn struct {
 	// releasing: UE CONTEXT RELEASE COMMAND sent, awaiting COMPLETE.
 	releasing bool
 	guard     *time.Timer
+	timer     connTimer // the procedure being timed (latency.go)
 }
 
 // stream is the SCTP stream of the UE's UE-associated signalling: one of

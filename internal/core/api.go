@@ -137,6 +137,9 @@ func (c *Core) addMetrics(m *metrics.Registry, a *amf.AMF, sess *sessionNFs) err
 	if err := m.AddAMF(a); err != nil {
 		return err
 	}
+	if err := m.AddPaging(a); err != nil {
+		return err
+	}
 	if err := m.AddSMF(sess.smf); err != nil {
 		return err
 	}

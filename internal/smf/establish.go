@@ -38,8 +38,11 @@ type smContext struct {
 	upf     UPF
 	cpSEID  uint64
 	upSEID  uint64
-	ul, dl  n2.Tunnel
-	active  bool
+	// upHandle is upSEID as indexed in SMF.byUPSEID (paging.go); upSEID
+	// becomes 0 when the N4 session is deleted, upHandle stays the key.
+	upHandle uint64
+	ul, dl   n2.Tunnel
+	active   bool
 
 	releasing bool // release command sent
 	relPTI    uint8
@@ -192,6 +195,8 @@ func (s *SMF) CreateSMContext(ctx context.Context, data models.Smf_PDUSess_SmCon
 		s.mu.Lock()
 		s.contexts[c.ref] = c
 		s.byUE[ueKey{c.supi, c.psi}] = c
+		c.upHandle = c.upSEID
+		s.byUPSEID[upKey{c.upfName, c.upHandle}] = c
 		s.mu.Unlock()
 		// Counted before the accept leaves: the UE may see it first.
 		s.stats.established.Add(1)

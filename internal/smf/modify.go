@@ -20,7 +20,13 @@ import (
 // Session-AMBR, QoS rules and QoS flow descriptions and, when the user
 // plane is active, the N2 PDU Session Resource Modify Request Transfer;
 // it changes the UPF's rules once the gNB answered (or, without N2, once
-// the UE completed), and T3591 retransmits the command.
+// the UE completed), and T3591 retransmits the command. For a session
+// whose user plane is deactivated (UE in CM-IDLE) only the command goes:
+// the AMF pages the UE and delivers it after the Service Request, and the
+// modified QoS reaches the gNB in the Setup Request Transfer when the user
+// plane comes back (paging.go). Should the N2 part find the UE idle (its
+// AN release still on its way here), the AMF asks for that transfer at
+// the Service Request instead.
 //
 // Spec: TS 23.502 §4.3.3.2; TS 24.501 §6.3.2 (network-requested), §6.4.2
 // (UE-requested)

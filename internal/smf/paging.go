@@ -117,6 +117,47 @@ func (s *SMF) transferWithCause(ctx context.Context, c *smContext, n2b []byte) (
 	return models.Amf_Comm_N1N2MessageTransferCause_N1_N2_TRANSFER_INITIATED, a.N1N2MessageTransfer(ctx, c.supi, req, nil, n2b)
 }
 
+// transferRelease sends PDU SESSION RELEASE COMMAND (and the N2 release,
+// n2b, when the user plane is active). A network-requested release (pti
+// 0) asks the AMF not to page a UE in CM-IDLE for it (skipInd); the AMF's
+// N1_MSG_NOT_TRANSFERRED says the UE is idle, and skipped is true: the
+// SMF releases the session without the UE, which learns it from the PDU
+// session status in the network's next SERVICE ACCEPT or REGISTRATION
+// ACCEPT and releases it locally. Caller holds c.mu.
+//
+// Spec: TS 23.502 §4.3.4.2 step 3b; TS 29.518 §5.2.2.3.1 (skipInd,
+// N1_MSG_NOT_TRANSFERRED); TS 24.501 §5.6.1.4.1, §5.5.1.3.4
+func (s *SMF) transferRelease(ctx context.Context, c *smContext, pti uint8, n1b, n2b []byte) (skipped bool, err error) {
+	a, err := s.getAMF()
+	if err != nil {
+		return false, err
+	}
+	ac, ok := a.(amfWithCause)
+	if pti != 0 || !ok {
+		return false, s.transfer(ctx, c, n1b, n2b, "PDU_RES_REL_CMD")
+	}
+	req := models.Amf_Comm_N1N2MessageTransferReqData{PduSessionId: int32(c.psi), SkipInd: true,
+		N1MessageContainer: &models.Amf_Comm_N1MessageContainer{N1MessageClass: models.Amf_Comm_N1MessageClass_SM,
+			N1MessageContent: &models.RefToBinaryData{ContentId: "n1SmMsg"}}}
+	if n2b != nil {
+		sn := snssaiModel(c.snssai)
+		req.N2InfoContainer = &models.Amf_Comm_N2InfoContainer{N2InformationClass: models.Amf_Comm_N2InformationClass_SM,
+			SmInfo: &models.Amf_Comm_N2SmInformation{PduSessionId: int32(c.psi), SNssai: &sn,
+				N2InfoContent: &models.Amf_Comm_N2InfoContent{NgapIeType: "PDU_RES_REL_CMD",
+					NgapData: &models.RefToBinaryData{ContentId: "n2SmInfo"}}}}
+	}
+	cause, err := ac.N1N2MessageTransferCause(ctx, c.supi, req, n1b, n2b)
+	if err != nil {
+		return false, err
+	}
+	if cause == models.Amf_Comm_N1N2MessageTransferCause_N1_MSG_NOT_TRANSFERRED {
+		s.stats.idleReleases.Add(1)
+		s.log.Info("PDU session released without the UE in CM-IDLE (skipInd)", "supi", c.supi, "psi", c.psi)
+		return true, nil
+	}
+	return false, nil
+}
+
 // N1N2TransferFailureNotification is the AMF telling the SMF that its
 // transfer could not reach the UE (paging failed): the buffered data is
 // discarded and a later downlink packet reports again.
@@ -202,22 +243,38 @@ func (c *smContext) setupRequestTransfer() ([]byte, error) {
 	return b, nil
 }
 
-// bySEID finds the context of a UPF's session. It scans: a report comes
-// once per idle period of a session, not per packet.
+// upKey names a UPF's session: the UPF and the session's handle (its UP
+// SEID at establishment, which restoration after a UPF restart keeps).
+type upKey struct {
+	upf  string
+	seid uint64
+}
+
+// bySEID finds the context of a UPF's session in the SMF's index, kept at
+// establishment (establish.go) and release (drop, update.go). A session
+// being released (N4 session deleted: upSEID 0) or a handle the UPF gave
+// again to a newer session finds nothing or the newer one: the context's
+// own fields decide.
 func (s *SMF) bySEID(upf string, upSEID uint64) *smContext {
 	s.mu.Lock()
-	all := make([]*smContext, 0, len(s.contexts))
-	for _, c := range s.contexts {
-		all = append(all, c)
-	}
+	c := s.byUPSEID[upKey{upf, upSEID}]
 	s.mu.Unlock()
-	for _, c := range all {
-		c.mu.Lock()
-		ok := c.upfName == upf && c.upSEID == upSEID && !c.gone
-		c.mu.Unlock()
-		if ok {
-			return c
-		}
+	if c == nil {
+		return nil
 	}
-	return nil
+	c.mu.Lock()
+	ok := c.upfName == upf && c.upSEID == upSEID && !c.gone
+	c.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return c
+}
+
+// unindexUP removes c from the UP SEID index, unless a newer session has
+// its key. Caller holds s.mu.
+func (s *SMF) unindexUP(c *smContext) {
+	if k := (upKey{c.upfName, c.upHandle}); s.byUPSEID[k] == c {
+		delete(s.byUPSEID, k)
+	}
 }

@@ -235,6 +235,11 @@ type pfcpSession struct {
 	est  rules.Establishment
 	lost atomic.Bool // the UPF lost it (restart, release): restore
 	gone bool        // deleted by the SMF
+	// handle is the SMF's handle (its key in PFCPUPF.sessions), set once
+	// established. The UPF's requests for any PFCP session of it (the
+	// first, or one of a restoration) reach it through that session's
+	// handler, so a report finds its handle in O(1) (pfcpreport.go).
+	handle atomic.Uint64
 }
 
 // UPFStats are a UPF's N4 counts.
@@ -307,6 +312,12 @@ func (u *PFCPUPF) restore(ctx context.Context) {
 		}
 	}
 	u.mu.Unlock()
+	restored := 0
+	defer func() {
+		if restored > 0 {
+			u.x.log.Info("PFCP sessions restored after UPF restart", "upf", u.name, "sessions", restored)
+		}
+	}()
 	for _, s := range todo {
 		s.mu.Lock()
 		if s.gone || !s.lost.Load() {
@@ -314,7 +325,7 @@ func (u *PFCPUPF) restore(ctx context.Context) {
 			continue
 		}
 		rctx, cancel := context.WithTimeout(ctx, u.x.cfg.Timeout)
-		ns, _, err := u.establish(rctx, s.est)
+		ns, _, err := u.establish(rctx, s.est, s)
 		cancel()
 		if err == nil {
 			s.ns = ns
@@ -324,12 +335,11 @@ func (u *PFCPUPF) restore(ctx context.Context) {
 		u.mu.Lock()
 		if err == nil {
 			u.restored++
+			restored++
 		} else if !errors.Is(err, n4.ErrNotAssociated) && ctx.Err() == nil {
 			u.dropped++
-			for k, v := range u.sessions {
-				if v == s {
-					delete(u.sessions, k)
-				}
+			if h := s.handle.Swap(0); u.sessions[h] == s {
+				delete(u.sessions, h)
 			}
 		}
 		u.mu.Unlock()
@@ -374,14 +384,17 @@ func (u *PFCPUPF) cpFSEIDAddrs() (net.IP, net.IP) {
 }
 
 // establish sends a Session Establishment Request and returns the PFCP
-// session and the UPF's answer.
+// session and the UPF's answer. The UPF's requests for the PFCP session
+// are handled for owner.
 // Spec: TS 29.244 §7.5.2, §7.5.3
-func (u *PFCPUPF) establish(ctx context.Context, e rules.Establishment) (*n4.Session, rules.Established, error) {
+func (u *PFCPUPF) establish(ctx context.Context, e rules.Establishment, owner *pfcpSession) (*n4.Session, rules.Established, error) {
 	p, err := u.associatedPeer()
 	if err != nil {
 		return nil, rules.Established{}, err
 	}
-	ns, err := p.NewSession(0, n4.SessionHandlerFunc(u.handle))
+	ns, err := p.NewSession(0, n4.SessionHandlerFunc(func(ns *n4.Session, m message.Message) (message.Message, error) {
+		return u.handle(owner, ns, m)
+	}))
 	if err != nil {
 		return nil, rules.Established{}, &UnavailableError{UPF: u.name, Err: err}
 	}
@@ -417,9 +430,9 @@ func (u *PFCPUPF) establish(ctx context.Context, e rules.Establishment) (*n4.Ses
 // handle answers the UPF's requests for a session: Session Report
 // Requests (pfcpreport.go).
 // Spec: TS 29.244 §7.5.8, §7.5.9
-func (u *PFCPUPF) handle(ns *n4.Session, m message.Message) (message.Message, error) {
+func (u *PFCPUPF) handle(owner *pfcpSession, ns *n4.Session, m message.Message) (message.Message, error) {
 	if r, ok := m.(*message.SessionReportRequest); ok {
-		return u.sessionReport(ns, r)
+		return u.sessionReport(owner, ns, r)
 	}
 	return nil, &n4.CauseError{Cause: ie.CauseServiceNotSupported}
 }
@@ -432,11 +445,12 @@ func (u *PFCPUPF) handle(ns *n4.Session, m message.Message) (message.Message, er
 //
 // Spec: TS 29.244 §7.5.2, §5.5.3 (F-TEID allocation by the UP function)
 func (u *PFCPUPF) EstablishSession(ctx context.Context, req rules.Establishment) (rules.Established, error) {
-	ns, est, err := u.establish(ctx, req)
+	s := &pfcpSession{}
+	ns, est, err := u.establish(ctx, req, s)
 	if err != nil {
 		return est, err
 	}
-	s := &pfcpSession{ns: ns, est: withChosen(req, est.Created)}
+	s.ns, s.est = ns, withChosen(req, est.Created)
 	u.mu.Lock()
 	if u.sessions[est.UPSEID] != nil {
 		// The UPF gave an SEID that is already a handle (after a
@@ -446,6 +460,7 @@ func (u *PFCPUPF) EstablishSession(ctx context.Context, req rules.Establishment)
 		return rules.Established{}, fmt.Errorf("smf: UPF %s reused SEID %#x", u.name, est.UPSEID)
 	}
 	u.sessions[est.UPSEID] = s
+	s.handle.Store(est.UPSEID)
 	u.mu.Unlock()
 	return est, nil
 }
@@ -579,6 +594,7 @@ func (u *PFCPUPF) DeleteSession(ctx context.Context, handle uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gone = true
+	s.handle.Store(0)
 	u.mu.Lock()
 	delete(u.sessions, handle)
 	u.mu.Unlock()

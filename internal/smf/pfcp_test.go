@@ -330,6 +330,23 @@ func TestPFCPRestoration(t *testing.T) {
 	if st := u.Stats(); st.Dropped != 0 || st.Sessions != 1 || !st.Associated {
 		t.Errorf("stats %+v", st)
 	}
+	// A Downlink Data Report on the restored PFCP session (a new local
+	// SEID) reaches the SMF with the session's handle.
+	reported := make(chan uint64, 4)
+	u.OnDownlinkData(func(h uint64) { reported <- h })
+	c.active = false
+	if err := u.ModifySession(ctx, est.UPSEID, rules.Modification{UpdateFARs: []rules.FAR{c.dlFAR()}}); err != nil {
+		t.Fatal(err)
+	}
+	y.dev.in <- ipv4UDP(netip.MustParseAddr("198.18.0.1"), ue, 100, 1)
+	select {
+	case h := <-reported:
+		if h != est.UPSEID {
+			t.Errorf("report after restoration for handle %#x, want %#x", h, est.UPSEID)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no downlink data report from the restored session")
+	}
 	// The SMF's handle still works.
 	if err := u.DeleteSession(ctx, est.UPSEID); err != nil {
 		t.Fatal(err)

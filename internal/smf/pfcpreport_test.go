@@ -73,13 +73,13 @@ func TestPFCPDownlinkDataReport(t *testing.T) {
 	}
 
 	u.mu.Lock()
-	ns := u.sessions[est.UPSEID].ns
+	ps := u.sessions[est.UPSEID]
 	u.mu.Unlock()
 	for name, req := range map[string]*message.SessionReportRequest{
 		"no report type":  message.NewSessionReportRequest(0, 0, 0, 0, 0),
 		"bad report type": message.NewSessionReportRequest(0, 0, 0, 0, 0, ie.New(ie.ReportType, nil)),
 	} {
-		m, err := u.handle(ns, req)
+		m, err := u.handle(ps, ps.ns, req)
 		r, ok := m.(*message.SessionReportResponse)
 		if err != nil || !ok || r.Cause == nil {
 			t.Errorf("%s: %v, %v", name, m, err)

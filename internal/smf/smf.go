@@ -83,6 +83,7 @@ type SMF struct {
 	mu       sync.Mutex // guards what follows and every pool
 	contexts map[string]*smContext
 	byUE     map[ueKey]*smContext
+	byUPSEID map[upKey]*smContext // paging.go: Downlink Data Reports
 	nextRef  uint64
 	nextSEID uint64
 
@@ -106,6 +107,7 @@ type dnnState struct {
 type counters struct {
 	established, rejected, released atomic.Uint64
 	ddrPagings, ddrFailures         atomic.Uint64 // paging.go
+	idleReleases                    atomic.Uint64 // paging.go
 }
 
 // Stats are the SMF's counts.
@@ -119,6 +121,9 @@ type Stats struct {
 	// ask the AMF to reach an idle UE, DownlinkDataFailures those the AMF
 	// could not deliver.
 	DownlinkDataPagings, DownlinkDataFailures uint64
+	// IdleReleases counts network-requested releases done without the UE,
+	// which was in CM-IDLE (skipInd, paging.go).
+	IdleReleases uint64
 }
 
 // New checks cfg (after defaults) and builds an SMF.
@@ -140,7 +145,8 @@ func New(cfg Config, deps Deps) (*SMF, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &SMF{cfg: cfg, deps: deps, log: log.With("nf", "smf"), dnns: map[string]*dnnState{},
-		upfs: cfg.UPFs, contexts: map[string]*smContext{}, byUE: map[ueKey]*smContext{}}
+		upfs: cfg.UPFs, contexts: map[string]*smContext{}, byUE: map[ueKey]*smContext{},
+		byUPSEID: map[upKey]*smContext{}}
 	for _, d := range cfg.DNNs {
 		st := &dnnState{cfg: d}
 		var err error
@@ -181,7 +187,8 @@ func (s *SMF) Stats() Stats {
 	s.mu.Unlock()
 	return Stats{Established: s.stats.established.Load(), Rejected: s.stats.rejected.Load(),
 		Released: s.stats.released.Load(), Active: n,
-		DownlinkDataPagings: s.stats.ddrPagings.Load(), DownlinkDataFailures: s.stats.ddrFailures.Load()}
+		DownlinkDataPagings: s.stats.ddrPagings.Load(), DownlinkDataFailures: s.stats.ddrFailures.Load(),
+		IdleReleases: s.stats.idleReleases.Load()}
 }
 
 // SessionInfo describes an SM context, for operations and tests.

@@ -186,8 +186,13 @@ func (s *SMF) startRelease(ctx context.Context, c *smContext, pti, cause uint8) 
 		}
 	}
 	n1b := releaseCommand(c.psi, pti, cause)
-	if err := s.transfer(ctx, c, n1b, n2b, "PDU_RES_REL_CMD"); err != nil {
+	skipped, err := s.transferRelease(ctx, c, pti, n1b, n2b) // paging.go
+	if err != nil {
 		return err
+	}
+	if skipped {
+		s.finish(ctx, c) // the UE in CM-IDLE learns it at its next Service Request
+		return nil
 	}
 	s.releaseCommandSent(c, n1b) // T3592, timers.go
 	return nil
@@ -271,6 +276,7 @@ func (s *SMF) drop(c *smContext) {
 	if k := (ueKey{c.supi, c.psi}); s.byUE[k] == c {
 		delete(s.byUE, k)
 	}
+	s.unindexUP(c) // paging.go
 	s.mu.Unlock()
 	s.stats.released.Add(1)
 }

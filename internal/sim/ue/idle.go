@@ -209,3 +209,21 @@ func addStats(a, b gnb.BearerStats) gnb.BearerStats {
 		ULDropped: a.ULDropped + b.ULDropped, DLDropped: a.DLDropped + b.DLDropped,
 		EndMarkers: a.EndMarkers + b.EndMarkers}
 }
+
+// releaseInactive releases locally the sessions the network reports
+// inactive in a PDU session status (bit PSI of the bitmap, octet 3 for
+// PSIs 0-7, octet 4 for 8-15): the SMF released them while the UE was
+// idle, without paging it.
+//
+// Spec: TS 24.501 §5.6.1.4.1, §9.11.3.44; TS 23.502 §4.3.4.2 step 3b
+func (u *UE) releaseInactive(status []byte) {
+	for psi := range u.sessions {
+		i := int(psi) / 8
+		if i < len(status) && status[i]&(1<<(psi%8)) != 0 {
+			continue
+		}
+		u.log.Info("PDU session released by the network while idle", "psi", psi)
+		delete(u.sessions, psi)
+		u.closeTUN(psi)
+	}
+}

@@ -198,6 +198,9 @@ func (u *UE) onDownlink(b []byte) error {
 	case n1.MsgServiceAccept:
 		if p != nil && p.kind == procService {
 			u.res.ServiceAccepts++
+			if st := m.ServiceAccept.PDUSessionStatus; st != nil {
+				u.releaseInactive(st.Buffer)
+			}
 			u.rebindTUNs() // idle.go
 			u.finish(nil)
 		}
