@@ -91,6 +91,7 @@ smf:
   upfs:
     - {name: upf1, n4_address: "%s:8805"}
   n4_address: "%s:8805"
+  n4_heartbeat_interval: 1s
 upf:
   enabled: false
 `, db, urUPF, urCore))

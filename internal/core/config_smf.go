@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"go5g/internal/n2"
+	"go5g/internal/n4"
 	"go5g/internal/smf"
 	"go5g/internal/upfnode"
 	"go5g/internal/yamlconf"
@@ -27,6 +28,11 @@ type SMFConfig struct {
 	// and must be an address the UPFs reach; port 0 picks a free one (the
 	// SMF starts every association, so UPFs answer to that port).
 	N4Address string `yaml:"n4_address"`
+	// HeartbeatInterval is how often the SMF checks each UPF when it has
+	// heard nothing else from it: a restarted UPF is noticed (and its
+	// sessions restored) within about two intervals, a dead one after
+	// three unanswered heartbeats. Negative: no heartbeats.
+	HeartbeatInterval Duration `yaml:"n4_heartbeat_interval"`
 }
 
 // DNNConfig is one data network. Which pools are set says which PDU
@@ -103,7 +109,8 @@ func smfDefaults() (SMFConfig, UPFConfig) {
 	return SMFConfig{
 			DNNs:      dnns,
 			UPFs:      []UPFPeer{{Name: "upf", DNNs: []string{}, Slices: []Slice{}}},
-			N4Address: "127.0.0.2:8805",
+			N4Address:         "127.0.0.2:8805",
+			HeartbeatInterval: Duration(n4.DefaultHeartbeatInterval),
 		}, UPFConfig{
 			Enabled: true,
 			N4:      UPFN4Config{Address: "127.0.0.1:8805"},
@@ -207,6 +214,9 @@ func (v *validator) smfValidate(c Config) {
 	}
 	if n := countEmbedded(s.UPFs); n > 1 {
 		v.bad("smf.upfs", "%d entries have an empty n4_address; only one UPF is embedded", n)
+	}
+	if s.HeartbeatInterval == 0 {
+		v.bad("smf.n4_heartbeat_interval", "0s: want a Go duration such as 10s (or a negative one for no heartbeats)")
 	}
 	host, port, err := net.SplitHostPort(s.N4Address)
 	hostIP, herr := netip.ParseAddr(host)

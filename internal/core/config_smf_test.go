@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"go5g/internal/n2"
 	"go5g/internal/smf"
@@ -196,5 +197,21 @@ func TestUPFSlices(t *testing.T) {
 	err := c.Validate()
 	if err == nil || !strings.Contains(err.Error(), "smf.upfs[0].slices[0]") {
 		t.Errorf("Validate with a slice the AMF does not serve = %v, want an error naming smf.upfs[0].slices[0]", err)
+	}
+}
+
+// smf.n4_heartbeat_interval reaches the SMF's N4 node; 0 is refused.
+func TestN4HeartbeatInterval(t *testing.T) {
+	c := Defaults()
+	if c.SMF.HeartbeatInterval != Duration(10*time.Second) {
+		t.Errorf("default heartbeat interval %v, want 10s", c.SMF.HeartbeatInterval)
+	}
+	got, err := Parse("core.yaml", []byte("smf:\n  n4_heartbeat_interval: 2s\n"))
+	if err != nil || got.SMF.HeartbeatInterval != Duration(2*time.Second) {
+		t.Errorf("Parse = %v, %v; want 2s", got.SMF.HeartbeatInterval, err)
+	}
+	if _, err := Parse("core.yaml", []byte("smf:\n  n4_heartbeat_interval: 0s\n")); err == nil ||
+		!strings.Contains(err.Error(), "core.yaml:2: smf.n4_heartbeat_interval") {
+		t.Errorf("0s: got %v, want an error at core.yaml:2", err)
 	}
 }

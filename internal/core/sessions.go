@@ -100,7 +100,8 @@ func (c *Core) startSessions(d *udm.UDM) (*sessionNFs, error) {
 	}
 	if len(peers) > 0 {
 		host, _, _ := net.SplitHostPort(c.cfg.SMF.N4Address)
-		if s.n4, err = smf.NewN4(smf.N4Config{NodeID: host, Conn: conn, UPFs: peers, Log: c.log}); err != nil {
+		if s.n4, err = smf.NewN4(smf.N4Config{NodeID: host, Conn: conn, UPFs: peers,
+			HeartbeatInterval: time.Duration(c.cfg.SMF.HeartbeatInterval), Log: c.log}); err != nil {
 			conn.Close()
 			if s.upf != nil {
 				s.upf.Close()
