@@ -49,15 +49,7 @@ func (a *API) keysChanged() {
 // Spec: TS 33.501 §6.12.2, Annex C.3
 func (a *API) listKeys(w http.ResponseWriter, r *http.Request) {
 	keys, err := a.st.HomeNetworkKeys(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	out := make([]keyOut, len(keys))
-	for i, k := range keys {
-		out[i] = toKeyOut(k)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	writeItems(a, w, keys, err, toKeyOut)
 }
 
 // createKey is POST /api/v1/keys {"id": N, "profile": "A"|"B"}: the key

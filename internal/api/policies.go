@@ -166,26 +166,12 @@ func (a *API) applyPolicies(r *http.Request) error {
 
 func (a *API) listPolicies(w http.ResponseWriter, r *http.Request) {
 	ps, err := a.st.ListPolicies(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	out := struct {
-		Items []policyJSON `json:"items"`
-	}{Items: make([]policyJSON, 0, len(ps))}
-	for _, p := range ps {
-		out.Items = append(out.Items, policyOut(p))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(a, w, ps, err, policyOut)
 }
 
 func (a *API) getPolicy(w http.ResponseWriter, r *http.Request) {
 	p, err := a.st.GetPolicy(r.Context(), r.PathValue("name"))
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, policyOut(p))
+	writeItem(a, w, p, err, policyOut)
 }
 
 // Policy changes hold policyMu from the write to ApplyPolicies, so the

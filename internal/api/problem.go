@@ -53,6 +53,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// writeItems answers records read from the store as {"items": [...]},
+// each as out shows it, or the store's error.
+func writeItems[T, J any](a *API, w http.ResponseWriter, items []T, err error, out func(T) J) {
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	page := struct {
+		Items []J `json:"items"`
+	}{Items: make([]J, len(items))}
+	for i, v := range items {
+		page.Items[i] = out(v)
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// writeItem answers one record read from the store, or the store's error.
+func writeItem[T, J any](a *API, w http.ResponseWriter, v T, err error, out func(T) J) {
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out(v))
+}
+
 // jsonField turns the store's column names into the API's field names.
 func jsonField(column string) string {
 	switch column {

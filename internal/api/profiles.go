@@ -67,26 +67,12 @@ func toProfile(in profileJSON) (store.Profile, error) {
 
 func (a *API) listProfiles(w http.ResponseWriter, r *http.Request) {
 	ps, err := a.st.ListProfiles(r.Context())
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	out := struct {
-		Items []profileJSON `json:"items"`
-	}{Items: make([]profileJSON, 0, len(ps))}
-	for _, p := range ps {
-		out.Items = append(out.Items, profileOut(p))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeItems(a, w, ps, err, profileOut)
 }
 
 func (a *API) getProfile(w http.ResponseWriter, r *http.Request) {
 	p, err := a.st.GetProfile(r.Context(), r.PathValue("name"))
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, profileOut(p))
+	writeItem(a, w, p, err, profileOut)
 }
 
 func (a *API) createProfile(w http.ResponseWriter, r *http.Request) {
