@@ -493,22 +493,9 @@ func (s *SMF) acceptMessages(c *smContext, req request, cause uint8, d *dnnState
 	n1b := establishmentAccept(acceptParams{psi: c.psi, pti: req.pti, pduType: c.pduType, sscMode: ssc,
 		qfi: c.qfi, fiveQI: c.fiveQI, ambrUL: c.ambrUL, ambrDL: c.ambrDL, cause: cause, v4: c.v4, iid: c.iid, flows: c.flows,
 		sst: c.snssai.SST, sd: c.snssai.SD, hasSD: c.snssai.HasSD, pco: pcoDNS(d.cfg.DNS, req.dnsV4 && c.v4.IsValid(), req.dnsV6 && c.v6.IsValid()), dnn: c.dnn})
-	t := n2.PDUSessionIPv4
-	switch c.pduType {
-	case n1.PDUSessionTypeIPv6:
-		t = n2.PDUSessionIPv6
-	case n1.PDUSessionTypeIPv4v6:
-		t = n2.PDUSessionIPv4v6
-	}
-	flows := []n2.QosFlowRequest{{QFI: c.qfi, FiveQI: c.fiveQI, ARPPriority: c.arp, Preemptable: true}}
-	for _, f := range c.flows {
-		// Spec: TS 38.413 §9.3.4.1: a GBR QoS flow with its GBR QoS Flow Information.
-		flows = append(flows, f.n2Flow())
-	}
-	n2b, err := n2.SetupRequestTransfer{AMBRUplink: c.ambrUL, AMBRDownlink: c.ambrDL, UL: c.ul, PDUSessionType: uint8(t),
-		Flows: flows}.Marshal()
+	n2b, err := c.setupRequestTransfer()
 	if err != nil {
-		return nil, nil, fmt.Errorf("setup request transfer: %w", err)
+		return nil, nil, err
 	}
 	return n1b, n2b, nil
 }

@@ -220,8 +220,9 @@ func (s *SMF) activate(c *smContext) ([]byte, error) {
 }
 
 // setupRequestTransfer is the PDU Session Resource Setup Request
-// Transfer of the session as established: AMBR, the UPF's UL tunnel, the
-// PDU session type and the QoS flows.
+// Transfer of the session as it stands: AMBR, the UPF's UL tunnel, the
+// PDU session type and the QoS flows; for establishment and for each
+// reactivation of the user plane.
 // Spec: TS 38.413 §9.3.4.1
 func (c *smContext) setupRequestTransfer() ([]byte, error) {
 	t := n2.PDUSessionIPv4
@@ -233,7 +234,7 @@ func (c *smContext) setupRequestTransfer() ([]byte, error) {
 	}
 	flows := []n2.QosFlowRequest{{QFI: c.qfi, FiveQI: c.fiveQI, ARPPriority: c.arp, Preemptable: true}}
 	for _, f := range c.flows {
-		flows = append(flows, f.n2Flow())
+		flows = append(flows, f.n2Flow()) // a GBR flow with its GBR QoS Flow Information
 	}
 	b, err := n2.SetupRequestTransfer{AMBRUplink: c.ambrUL, AMBRDownlink: c.ambrDL, UL: c.ul, PDUSessionType: uint8(t),
 		Flows: flows}.Marshal()
