@@ -107,8 +107,8 @@ func smfDefaults() (SMFConfig, UPFConfig) {
 	}
 	u := upfnode.Defaults()
 	return SMFConfig{
-			DNNs:      dnns,
-			UPFs:      []UPFPeer{{Name: "upf", DNNs: []string{}, Slices: []Slice{}}},
+			DNNs:              dnns,
+			UPFs:              []UPFPeer{{Name: "upf", DNNs: []string{}, Slices: []Slice{}}},
 			N4Address:         "127.0.0.2:8805",
 			HeartbeatInterval: Duration(n4.DefaultHeartbeatInterval),
 		}, UPFConfig{
