@@ -8,64 +8,118 @@ import (
 
 // Names for the trace (trace.go), decoded only when the trace is read.
 
-// gmmNames are the 5GMM message types.
+// gmmMessage names the 5GMM message types.
 //
 // Spec: TS 24.501 §9.7 Table 9.7.1; §8.2 (message definitions)
-var gmmNames = map[uint8]string{
-	0x41: "Registration request",
-	0x42: "Registration accept",
-	0x43: "Registration complete",
-	0x44: "Registration reject",
-	0x45: "Deregistration request (UE originating)",
-	0x46: "Deregistration accept (UE originating)",
-	0x47: "Deregistration request (UE terminated)",
-	0x48: "Deregistration accept (UE terminated)",
-	0x4c: "Service request",
-	0x4d: "Service reject",
-	0x4e: "Service accept",
-	0x4f: "Control plane service request",
-	0x50: "Network slice-specific authentication command",
-	0x51: "Network slice-specific authentication complete",
-	0x52: "Network slice-specific authentication result",
-	0x54: "Configuration update command",
-	0x55: "Configuration update complete",
-	0x56: "Authentication request",
-	0x57: "Authentication response",
-	0x58: "Authentication reject",
-	0x59: "Authentication failure",
-	0x5a: "Authentication result",
-	0x5b: "Identity request",
-	0x5c: "Identity response",
-	0x5d: "Security mode command",
-	0x5e: "Security mode complete",
-	0x5f: "Security mode reject",
-	0x64: "5GMM status",
-	0x65: "Notification",
-	0x66: "Notification response",
-	0x67: "UL NAS transport",
-	0x68: "DL NAS transport",
+func gmmMessage(k uint8) (string, bool) {
+	switch k {
+	case 0x41:
+		return "Registration request", true
+	case 0x42:
+		return "Registration accept", true
+	case 0x43:
+		return "Registration complete", true
+	case 0x44:
+		return "Registration reject", true
+	case 0x45:
+		return "Deregistration request (UE originating)", true
+	case 0x46:
+		return "Deregistration accept (UE originating)", true
+	case 0x47:
+		return "Deregistration request (UE terminated)", true
+	case 0x48:
+		return "Deregistration accept (UE terminated)", true
+	case 0x4c:
+		return "Service request", true
+	case 0x4d:
+		return "Service reject", true
+	case 0x4e:
+		return "Service accept", true
+	case 0x4f:
+		return "Control plane service request", true
+	case 0x50:
+		return "Network slice-specific authentication command", true
+	case 0x51:
+		return "Network slice-specific authentication complete", true
+	case 0x52:
+		return "Network slice-specific authentication result", true
+	case 0x54:
+		return "Configuration update command", true
+	case 0x55:
+		return "Configuration update complete", true
+	case 0x56:
+		return "Authentication request", true
+	case 0x57:
+		return "Authentication response", true
+	case 0x58:
+		return "Authentication reject", true
+	case 0x59:
+		return "Authentication failure", true
+	case 0x5a:
+		return "Authentication result", true
+	case 0x5b:
+		return "Identity request", true
+	case 0x5c:
+		return "Identity response", true
+	case 0x5d:
+		return "Security mode command", true
+	case 0x5e:
+		return "Security mode complete", true
+	case 0x5f:
+		return "Security mode reject", true
+	case 0x64:
+		return "5GMM status", true
+	case 0x65:
+		return "Notification", true
+	case 0x66:
+		return "Notification response", true
+	case 0x67:
+		return "UL NAS transport", true
+	case 0x68:
+		return "DL NAS transport", true
+	}
+	return "", false
 }
 
-// gsmNames are the 5GSM message types.
+// gsmMessage names the 5GSM message types.
 //
 // Spec: TS 24.501 §9.7 Table 9.7.2; §8.3 (message definitions)
-var gsmNames = map[uint8]string{
-	0xc1: "PDU session establishment request",
-	0xc2: "PDU session establishment accept",
-	0xc3: "PDU session establishment reject",
-	0xc5: "PDU session authentication command",
-	0xc6: "PDU session authentication complete",
-	0xc7: "PDU session authentication result",
-	0xc9: "PDU session modification request",
-	0xca: "PDU session modification reject",
-	0xcb: "PDU session modification command",
-	0xcc: "PDU session modification complete",
-	0xcd: "PDU session modification command reject",
-	0xd1: "PDU session release request",
-	0xd2: "PDU session release reject",
-	0xd3: "PDU session release command",
-	0xd4: "PDU session release complete",
-	0xd6: "5GSM status",
+func gsmMessage(k uint8) (string, bool) {
+	switch k {
+	case 0xc1:
+		return "PDU session establishment request", true
+	case 0xc2:
+		return "PDU session establishment accept", true
+	case 0xc3:
+		return "PDU session establishment reject", true
+	case 0xc5:
+		return "PDU session authentication command", true
+	case 0xc6:
+		return "PDU session authentication complete", true
+	case 0xc7:
+		return "PDU session authentication result", true
+	case 0xc9:
+		return "PDU session modification request", true
+	case 0xca:
+		return "PDU session modification reject", true
+	case 0xcb:
+		return "PDU session modification command", true
+	case 0xcc:
+		return "PDU session modification complete", true
+	case 0xcd:
+		return "PDU session modification command reject", true
+	case 0xd1:
+		return "PDU session release request", true
+	case 0xd2:
+		return "PDU session release reject", true
+	case 0xd3:
+		return "PDU session release command", true
+	case 0xd4:
+		return "PDU session release complete", true
+	case 0xd6:
+		return "5GSM status", true
+	}
+	return "", false
 }
 
 // gmmName names a 5GMM message type; 0 is a message the AMF could not
@@ -77,14 +131,14 @@ func gmmName(t uint8, down bool) string {
 		}
 		return "(unreadable: ciphered or malformed)"
 	}
-	if n, ok := gmmNames[t]; ok {
+	if n, ok := gmmMessage(t); ok {
 		return n
 	}
 	return "5GMM message type 0x" + strconv.FormatUint(uint64(t), 16)
 }
 
 func gsmName(t uint8) string {
-	if n, ok := gsmNames[t]; ok {
+	if n, ok := gsmMessage(t); ok {
 		return n
 	}
 	return "5GSM message type 0x" + strconv.FormatUint(uint64(t), 16)
@@ -176,55 +230,172 @@ func serviceTypeName(v uint8) string {
 	return strconv.Itoa(int(v))
 }
 
-// gmmCauses are the 5GMM causes most often seen.
+// gmmCause names the 5GMM causes most often seen.
 //
 // Spec: TS 24.501 §9.11.3.2 Table 9.11.3.2.1
-var gmmCauses = map[uint8]string{
-	3: "illegal UE", 5: "PEI not accepted", 6: "illegal ME", 7: "5GS services not allowed",
-	9: "UE identity cannot be derived by the network", 10: "implicitly de-registered",
-	11: "PLMN not allowed", 12: "tracking area not allowed", 13: "roaming not allowed in this tracking area",
-	15: "no suitable cells in tracking area", 20: "MAC failure", 21: "synch failure", 22: "congestion",
-	23: "UE security capabilities mismatch", 24: "security mode rejected, unspecified",
-	26: "non-5G authentication unacceptable", 27: "N1 mode not allowed", 28: "restricted service area",
-	62: "no network slices available", 65: "maximum number of PDU sessions reached",
-	67: "insufficient resources for specific slice and DNN", 69: "insufficient resources for specific slice",
-	71: "ngKSI already in use", 73: "serving network not authorized", 90: "payload was not forwarded",
-	91: "DNN not supported or not subscribed in the slice",
-	92: "insufficient user-plane resources for the PDU session",
-	95: "semantically incorrect message", 96: "invalid mandatory information",
-	97: "message type non-existent or not implemented", 98: "message type not compatible with the protocol state",
-	99: "information element non-existent or not implemented", 100: "conditional IE error",
-	101: "message not compatible with the protocol state", 111: "protocol error, unspecified",
+func gmmCause(k uint8) (string, bool) {
+	switch k {
+	case 3:
+		return "illegal UE", true
+	case 5:
+		return "PEI not accepted", true
+	case 6:
+		return "illegal ME", true
+	case 7:
+		return "5GS services not allowed", true
+	case 9:
+		return "UE identity cannot be derived by the network", true
+	case 10:
+		return "implicitly de-registered", true
+	case 11:
+		return "PLMN not allowed", true
+	case 12:
+		return "tracking area not allowed", true
+	case 13:
+		return "roaming not allowed in this tracking area", true
+	case 15:
+		return "no suitable cells in tracking area", true
+	case 20:
+		return "MAC failure", true
+	case 21:
+		return "synch failure", true
+	case 22:
+		return "congestion", true
+	case 23:
+		return "UE security capabilities mismatch", true
+	case 24:
+		return "security mode rejected, unspecified", true
+	case 26:
+		return "non-5G authentication unacceptable", true
+	case 27:
+		return "N1 mode not allowed", true
+	case 28:
+		return "restricted service area", true
+	case 62:
+		return "no network slices available", true
+	case 65:
+		return "maximum number of PDU sessions reached", true
+	case 67:
+		return "insufficient resources for specific slice and DNN", true
+	case 69:
+		return "insufficient resources for specific slice", true
+	case 71:
+		return "ngKSI already in use", true
+	case 73:
+		return "serving network not authorized", true
+	case 90:
+		return "payload was not forwarded", true
+	case 91:
+		return "DNN not supported or not subscribed in the slice", true
+	case 92:
+		return "insufficient user-plane resources for the PDU session", true
+	case 95:
+		return "semantically incorrect message", true
+	case 96:
+		return "invalid mandatory information", true
+	case 97:
+		return "message type non-existent or not implemented", true
+	case 98:
+		return "message type not compatible with the protocol state", true
+	case 99:
+		return "information element non-existent or not implemented", true
+	case 100:
+		return "conditional IE error", true
+	case 101:
+		return "message not compatible with the protocol state", true
+	case 111:
+		return "protocol error, unspecified", true
+	}
+	return "", false
 }
 
 func gmmCauseName(c uint8) string {
-	return causeName("5GMM", c, gmmCauses[c])
+	return causeName("5GMM", c, first(gmmCause(c)))
 }
 
-// gsmCauses are the 5GSM causes most often seen.
+// gsmCause names the 5GSM causes most often seen.
 //
 // Spec: TS 24.501 §9.11.4.2 Table 9.11.4.2.1
-var gsmCauses = map[uint8]string{
-	8: "operator determined barring", 26: "insufficient resources", 27: "missing or unknown DNN",
-	28: "unknown PDU session type", 29: "user authentication or authorization failed",
-	31: "request rejected, unspecified", 32: "service option not supported",
-	33: "requested service option not subscribed", 35: "PTI already in use", 36: "regular deactivation",
-	37: "5GS QoS not accepted", 38: "network failure", 39: "reactivation requested",
-	43: "invalid PDU session identity", 46: "out of LADN service area", 47: "PTI mismatch",
-	50: "PDU session type IPv4 only allowed", 51: "PDU session type IPv6 only allowed",
-	54: "PDU session does not exist", 57: "PDU session type IPv4v6 only allowed",
-	58: "PDU session type Unstructured only allowed", 59: "unsupported 5QI value",
-	61: "PDU session type Ethernet only allowed", 67: "insufficient resources for specific slice and DNN",
-	68: "not supported SSC mode", 69: "insufficient resources for specific slice",
-	70: "missing or unknown DNN in a slice", 81: "invalid PTI value",
-	95: "semantically incorrect message", 96: "invalid mandatory information",
-	97: "message type non-existent or not implemented", 98: "message type not compatible with the protocol state",
-	99: "information element non-existent or not implemented", 100: "conditional IE error",
-	101: "message not compatible with the protocol state", 111: "protocol error, unspecified",
+func gsmCause(k uint8) (string, bool) {
+	switch k {
+	case 8:
+		return "operator determined barring", true
+	case 26:
+		return "insufficient resources", true
+	case 27:
+		return "missing or unknown DNN", true
+	case 28:
+		return "unknown PDU session type", true
+	case 29:
+		return "user authentication or authorization failed", true
+	case 31:
+		return "request rejected, unspecified", true
+	case 32:
+		return "service option not supported", true
+	case 33:
+		return "requested service option not subscribed", true
+	case 35:
+		return "PTI already in use", true
+	case 36:
+		return "regular deactivation", true
+	case 37:
+		return "5GS QoS not accepted", true
+	case 38:
+		return "network failure", true
+	case 39:
+		return "reactivation requested", true
+	case 43:
+		return "invalid PDU session identity", true
+	case 46:
+		return "out of LADN service area", true
+	case 47:
+		return "PTI mismatch", true
+	case 50:
+		return "PDU session type IPv4 only allowed", true
+	case 51:
+		return "PDU session type IPv6 only allowed", true
+	case 54:
+		return "PDU session does not exist", true
+	case 57:
+		return "PDU session type IPv4v6 only allowed", true
+	case 58:
+		return "PDU session type Unstructured only allowed", true
+	case 59:
+		return "unsupported 5QI value", true
+	case 61:
+		return "PDU session type Ethernet only allowed", true
+	case 67:
+		return "insufficient resources for specific slice and DNN", true
+	case 68:
+		return "not supported SSC mode", true
+	case 69:
+		return "insufficient resources for specific slice", true
+	case 70:
+		return "missing or unknown DNN in a slice", true
+	case 81:
+		return "invalid PTI value", true
+	case 95:
+		return "semantically incorrect message", true
+	case 96:
+		return "invalid mandatory information", true
+	case 97:
+		return "message type non-existent or not implemented", true
+	case 98:
+		return "message type not compatible with the protocol state", true
+	case 99:
+		return "information element non-existent or not implemented", true
+	case 100:
+		return "conditional IE error", true
+	case 101:
+		return "message not compatible with the protocol state", true
+	case 111:
+		return "protocol error, unspecified", true
+	}
+	return "", false
 }
 
 func gsmCauseName(c uint8) string {
-	return causeName("5GSM", c, gsmCauses[c])
+	return causeName("5GSM", c, first(gsmCause(c)))
 }
 
 func causeName(kind string, c uint8, name string) string {
@@ -235,48 +406,83 @@ func causeName(kind string, c uint8, name string) string {
 	return s
 }
 
-// ngapMessages names the messages of the UE-associated NGAP procedures:
+// ngapMessage names the messages of the UE-associated NGAP procedures:
 // initiating message, successful outcome, unsuccessful outcome.
 //
 // Spec: TS 38.413 §9.4.4 (PDU definitions), §8.1 (elementary procedures)
-var ngapMessages = map[n2.ProcedureCode][3]string{
-	n2.ProcInitialUEMessage:                   {"InitialUEMessage"},
-	n2.ProcDownlinkNASTransport:               {"DownlinkNASTransport"},
-	n2.ProcUplinkNASTransport:                 {"UplinkNASTransport"},
-	n2.ProcNASNonDeliveryIndication:           {"NASNonDeliveryIndication"},
-	n2.ProcRerouteNASRequest:                  {"RerouteNASRequest"},
-	n2.ProcInitialContextSetup:                {"InitialContextSetupRequest", "InitialContextSetupResponse", "InitialContextSetupFailure"},
-	n2.ProcUEContextRelease:                   {"UEContextReleaseCommand", "UEContextReleaseComplete"},
-	n2.ProcUEContextReleaseRequest:            {"UEContextReleaseRequest"},
-	n2.ProcUEContextModification:              {"UEContextModificationRequest", "UEContextModificationResponse", "UEContextModificationFailure"},
-	n2.ProcUEContextSuspend:                   {"UEContextSuspendRequest", "UEContextSuspendResponse", "UEContextSuspendFailure"},
-	n2.ProcUEContextResume:                    {"UEContextResumeRequest", "UEContextResumeResponse", "UEContextResumeFailure"},
-	n2.ProcPDUSessionResourceSetup:            {"PDUSessionResourceSetupRequest", "PDUSessionResourceSetupResponse"},
-	n2.ProcPDUSessionResourceRelease:          {"PDUSessionResourceReleaseCommand", "PDUSessionResourceReleaseResponse"},
-	n2.ProcPDUSessionResourceModify:           {"PDUSessionResourceModifyRequest", "PDUSessionResourceModifyResponse"},
-	n2.ProcPDUSessionResourceModifyIndication: {"PDUSessionResourceModifyIndication", "PDUSessionResourceModifyConfirm"},
-	n2.ProcPDUSessionResourceNotify:           {"PDUSessionResourceNotify"},
-	n2.ProcErrorIndication:                    {"ErrorIndication"},
-	n2.ProcUERadioCapabilityInfoIndication:    {"UERadioCapabilityInfoIndication"},
-	n2.ProcUERadioCapabilityCheck:             {"UERadioCapabilityCheckRequest", "UERadioCapabilityCheckResponse"},
-	n2.ProcPathSwitchRequest:                  {"PathSwitchRequest", "PathSwitchRequestAcknowledge", "PathSwitchRequestFailure"},
-	n2.ProcHandoverPreparation:                {"HandoverRequired", "HandoverCommand", "HandoverPreparationFailure"},
-	n2.ProcHandoverResourceAllocation:         {"HandoverRequest", "HandoverRequestAcknowledge", "HandoverFailure"},
-	n2.ProcHandoverNotification:               {"HandoverNotify"},
-	n2.ProcHandoverCancel:                     {"HandoverCancel", "HandoverCancelAcknowledge"},
-	n2.ProcPaging:                             {"Paging"},
-	n2.ProcLocationReportingControl:           {"LocationReportingControl"},
-	n2.ProcLocationReport:                     {"LocationReport"},
-	n2.ProcRRCInactiveTransitionReport:        {"RRCInactiveTransitionReport"},
-	n2.ProcSecondaryRATDataUsageReport:        {"SecondaryRATDataUsageReport"},
-	n2.ProcUETNLABindingRelease:               {"UETNLABindingReleaseRequest"},
-	n2.ProcTraceStart:                         {"TraceStart"},
-	n2.ProcDeactivateTrace:                    {"DeactivateTrace"},
+func ngapMessage(k n2.ProcedureCode) ([3]string, bool) {
+	switch k {
+	case n2.ProcInitialUEMessage:
+		return [3]string{"InitialUEMessage"}, true
+	case n2.ProcDownlinkNASTransport:
+		return [3]string{"DownlinkNASTransport"}, true
+	case n2.ProcUplinkNASTransport:
+		return [3]string{"UplinkNASTransport"}, true
+	case n2.ProcNASNonDeliveryIndication:
+		return [3]string{"NASNonDeliveryIndication"}, true
+	case n2.ProcRerouteNASRequest:
+		return [3]string{"RerouteNASRequest"}, true
+	case n2.ProcInitialContextSetup:
+		return [3]string{"InitialContextSetupRequest", "InitialContextSetupResponse", "InitialContextSetupFailure"}, true
+	case n2.ProcUEContextRelease:
+		return [3]string{"UEContextReleaseCommand", "UEContextReleaseComplete"}, true
+	case n2.ProcUEContextReleaseRequest:
+		return [3]string{"UEContextReleaseRequest"}, true
+	case n2.ProcUEContextModification:
+		return [3]string{"UEContextModificationRequest", "UEContextModificationResponse", "UEContextModificationFailure"}, true
+	case n2.ProcUEContextSuspend:
+		return [3]string{"UEContextSuspendRequest", "UEContextSuspendResponse", "UEContextSuspendFailure"}, true
+	case n2.ProcUEContextResume:
+		return [3]string{"UEContextResumeRequest", "UEContextResumeResponse", "UEContextResumeFailure"}, true
+	case n2.ProcPDUSessionResourceSetup:
+		return [3]string{"PDUSessionResourceSetupRequest", "PDUSessionResourceSetupResponse"}, true
+	case n2.ProcPDUSessionResourceRelease:
+		return [3]string{"PDUSessionResourceReleaseCommand", "PDUSessionResourceReleaseResponse"}, true
+	case n2.ProcPDUSessionResourceModify:
+		return [3]string{"PDUSessionResourceModifyRequest", "PDUSessionResourceModifyResponse"}, true
+	case n2.ProcPDUSessionResourceModifyIndication:
+		return [3]string{"PDUSessionResourceModifyIndication", "PDUSessionResourceModifyConfirm"}, true
+	case n2.ProcPDUSessionResourceNotify:
+		return [3]string{"PDUSessionResourceNotify"}, true
+	case n2.ProcErrorIndication:
+		return [3]string{"ErrorIndication"}, true
+	case n2.ProcUERadioCapabilityInfoIndication:
+		return [3]string{"UERadioCapabilityInfoIndication"}, true
+	case n2.ProcUERadioCapabilityCheck:
+		return [3]string{"UERadioCapabilityCheckRequest", "UERadioCapabilityCheckResponse"}, true
+	case n2.ProcPathSwitchRequest:
+		return [3]string{"PathSwitchRequest", "PathSwitchRequestAcknowledge", "PathSwitchRequestFailure"}, true
+	case n2.ProcHandoverPreparation:
+		return [3]string{"HandoverRequired", "HandoverCommand", "HandoverPreparationFailure"}, true
+	case n2.ProcHandoverResourceAllocation:
+		return [3]string{"HandoverRequest", "HandoverRequestAcknowledge", "HandoverFailure"}, true
+	case n2.ProcHandoverNotification:
+		return [3]string{"HandoverNotify"}, true
+	case n2.ProcHandoverCancel:
+		return [3]string{"HandoverCancel", "HandoverCancelAcknowledge"}, true
+	case n2.ProcPaging:
+		return [3]string{"Paging"}, true
+	case n2.ProcLocationReportingControl:
+		return [3]string{"LocationReportingControl"}, true
+	case n2.ProcLocationReport:
+		return [3]string{"LocationReport"}, true
+	case n2.ProcRRCInactiveTransitionReport:
+		return [3]string{"RRCInactiveTransitionReport"}, true
+	case n2.ProcSecondaryRATDataUsageReport:
+		return [3]string{"SecondaryRATDataUsageReport"}, true
+	case n2.ProcUETNLABindingRelease:
+		return [3]string{"UETNLABindingReleaseRequest"}, true
+	case n2.ProcTraceStart:
+		return [3]string{"TraceStart"}, true
+	case n2.ProcDeactivateTrace:
+		return [3]string{"DeactivateTrace"}, true
+	}
+	return [3]string{}, false
 }
 
 // ngapMessageName names the NGAP message of procedure p and type t.
 func ngapMessageName(p n2.ProcedureCode, t n2.MessageType) string {
-	if m, ok := ngapMessages[p]; ok && int(t) < len(m) && m[t] != "" {
+	if m, ok := ngapMessage(p); ok && int(t) < len(m) && m[t] != "" {
 		return m[t]
 	}
 	return p.String() + " " + t.String()
@@ -286,3 +492,6 @@ func ngapMessageName(p n2.ProcedureCode, t n2.MessageType) string {
 //
 // Spec: TS 38.413 §9.3.1.2
 func ngapCauseName(c n2.Cause) string { return "cause " + c.String() }
+
+// first is the first of a value and its ok.
+func first[T any](v T, _ bool) T { return v }

@@ -136,9 +136,23 @@ func checkAMBR(a *models.Ambr) error {
 	return nil
 }
 
-// protocolNumbers are the protocol names a configured flow description may
-// use for readability; the decision carries the number, as RFC 6733 wants.
-var protocolNumbers = map[string]string{"icmp": "1", "tcp": "6", "udp": "17", "icmpv6": "58", "sctp": "132"}
+// protocolNumber maps the protocol names a configured flow description may
+// use for readability to the number the decision carries, as RFC 6733 wants.
+func protocolNumber(name string) (string, bool) {
+	switch name {
+	case "icmp":
+		return "1", true
+	case "tcp":
+		return "6", true
+	case "udp":
+		return "17", true
+	case "icmpv6":
+		return "58", true
+	case "sctp":
+		return "132", true
+	}
+	return "", false
+}
 
 // NormalizeFlowDescription checks an IPFilterRule as a PCC rule's packet
 // filter allows it and returns it with a protocol name replaced by its
@@ -161,7 +175,7 @@ func NormalizeFlowDescription(s string) (string, error) {
 		return "", fmt.Errorf("%q: want \"permit out <proto> from <addr> [ports] to <addr> [ports]\"", s)
 	}
 	proto := f[2]
-	if n, ok := protocolNumbers[strings.ToLower(proto)]; ok {
+	if n, ok := protocolNumber(strings.ToLower(proto)); ok {
 		proto = n
 	} else if proto != "ip" {
 		n, err := strconv.ParseUint(proto, 10, 8)
