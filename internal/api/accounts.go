@@ -156,6 +156,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, fieldErr("name", "differs from the name in the path; a user cannot be renamed"))
 		return
 	}
+	a.userMu.Lock()
+	defer a.userMu.Unlock()
 	u, err := a.acc.GetUser(r.Context(), name)
 	if err != nil {
 		a.fail(w, err)
@@ -197,6 +199,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
+	a.userMu.Lock()
+	defer a.userMu.Unlock()
 	u, err := a.acc.GetUser(r.Context(), name)
 	if err != nil {
 		a.fail(w, err)

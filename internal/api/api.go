@@ -76,6 +76,9 @@ type API struct {
 	caches   Caches
 	policies PolicyApplier
 	policyMu sync.Mutex // policies.go
+	// userMu holds the last-admin check and the change it allows together
+	// (accounts.go), so two admins removed at once cannot both pass it.
+	userMu sync.Mutex
 }
 
 // level is the least a caller must be to use a route.
