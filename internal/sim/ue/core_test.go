@@ -14,6 +14,7 @@ import (
 	"go5g/internal/core/coretest"
 	"go5g/internal/n1"
 	"go5g/internal/n2"
+	"go5g/internal/netns"
 	"go5g/internal/netns/netnstest"
 	"go5g/internal/sctp"
 	"go5g/internal/sim/gnb"
@@ -42,49 +43,12 @@ func TestTUNThroughCore(t *testing.T) {
 	corens, uens := tp.NS("core"), tp.NS("ue")
 	const n6 = "10.45.255.254"
 
-	cfg := coretest.WithUserPlane(coretest.Config(t.TempDir()), "127.0.0.2:2152", "n6core")
-	cfg.UPF.N6.Addresses = []string{n6 + "/32"} // the UPF routes the pool itself
-	cfg.SMF.DNNs[0].IPv6Pool = ""
-	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
-	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
-	provisionOne(t, cfg, "imsi-001010000000001", k, opc)
-	c, err := core.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.OpenUserPlane = corens.Do
-	startCore(t, c)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	plmn := n2.PLMN{MCC: "001", MNC: "01"}
-	g, err := gnb.Connect(ctx, gnb.Config{
-		AMF: "127.0.0.1:38412", Transport: sctp.TransportUDP,
-		SCTP: sctp.Options{RemoteUDPPort: coretest.UDPPort(c)},
-		ID:   n2.GlobalGNBID{PLMN: plmn, ID: 1, IDLength: 22}, Name: "gnb-tun-test",
-		PLMN: plmn, TAC: 1, Slices: []n2.SNSSAI{{SST: 1}}, CellID: 1 << 14,
-		N3Addr: netip.MustParseAddr("127.0.0.1"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close(context.Background())
-	pc, err := corens.ListenPacket("udp", "127.0.0.1:2152")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.StartUserPlane(pc.(*net.UDPConn)); err != nil {
-		t.Fatal(err)
-	}
-	supi, _ := suci.NewIMSI("001", "01", "0000000001")
-	u, err := ue.New(ue.Config{SUPI: supi, K: k, OPc: opc, RequestedNSSAI: []n2.SNSSAI{{SST: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
-	if _, err := u.Register(ctx, g); err != nil {
-		t.Fatal(err)
-	}
+	_, g, u := coreUE(t, ctx, corens, func(cfg *core.Config) {
+		cfg.UPF.N6.Addresses = []string{n6 + "/32"} // the UPF routes the pool itself
+		cfg.SMF.DNNs[0].IPv6Pool = ""
+	}, gnb.Config{Name: "gnb-tun-test"}, true)
 	s, err := u.EstablishPDUSession(ctx, g, "internet", &n2.SNSSAI{SST: 1}, n1.PDUSessionTypeIPv4)
 	if err != nil {
 		t.Fatal(err)
@@ -178,48 +142,11 @@ func TestTUNThroughCoreIPv6(t *testing.T) {
 	corens, uens := tp.NS("core"), tp.NS("ue")
 	const n6v6 = "fd00:46::1" // outside the UE pool fd00:45::/48
 
-	cfg := coretest.WithUserPlane(coretest.Config(t.TempDir()), "127.0.0.2:2152", "n6core")
-	cfg.UPF.N6.Addresses = []string{"10.45.255.254/32", n6v6 + "/128"}
-	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
-	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
-	provisionOne(t, cfg, "imsi-001010000000001", k, opc)
-	c, err := core.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.OpenUserPlane = corens.Do
-	startCore(t, c)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	plmn := n2.PLMN{MCC: "001", MNC: "01"}
-	g, err := gnb.Connect(ctx, gnb.Config{
-		AMF: "127.0.0.1:38412", Transport: sctp.TransportUDP,
-		SCTP: sctp.Options{RemoteUDPPort: coretest.UDPPort(c)},
-		ID:   n2.GlobalGNBID{PLMN: plmn, ID: 1, IDLength: 22}, Name: "gnb-tun6-test",
-		PLMN: plmn, TAC: 1, Slices: []n2.SNSSAI{{SST: 1}}, CellID: 1 << 14,
-		N3Addr: netip.MustParseAddr("127.0.0.1"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close(context.Background())
-	pc, err := corens.ListenPacket("udp", "127.0.0.1:2152")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.StartUserPlane(pc.(*net.UDPConn)); err != nil {
-		t.Fatal(err)
-	}
-	supi, _ := suci.NewIMSI("001", "01", "0000000001")
-	u, err := ue.New(ue.Config{SUPI: supi, K: k, OPc: opc, RequestedNSSAI: []n2.SNSSAI{{SST: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
-	if _, err := u.Register(ctx, g); err != nil {
-		t.Fatal(err)
-	}
+	_, g, u := coreUE(t, ctx, corens, func(cfg *core.Config) {
+		cfg.UPF.N6.Addresses = []string{"10.45.255.254/32", n6v6 + "/128"}
+	}, gnb.Config{Name: "gnb-tun6-test"}, true)
 	s, err := u.EstablishPDUSession(ctx, g, "internet", &n2.SNSSAI{SST: 1}, n1.PDUSessionTypeIPv4v6)
 	if err != nil {
 		t.Fatal(err)
@@ -258,6 +185,60 @@ func TestTUNThroughCoreIPv6(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// coreUE starts the in-process core with its UPF (N3 127.0.0.2, TUN
+// "n6core") in corens and the subscriber imsi-001010000000001, then a gNB
+// named by gc with its N3 listening in corens when n3 is set, and returns
+// the core, the gNB and the subscriber's UE, registered. edit adjusts the
+// core's configuration before it starts. The UE, the gNB and then the
+// core stop when the test ends.
+func coreUE(t *testing.T, ctx context.Context, corens *netns.NS, edit func(*core.Config), gc gnb.Config, n3 bool) (*core.Core, *gnb.GNB, *ue.UE) {
+	t.Helper()
+	cfg := coretest.WithUserPlane(coretest.Config(t.TempDir()), "127.0.0.2:2152", "n6core")
+	edit(&cfg)
+	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
+	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
+	provisionOne(t, cfg, "imsi-001010000000001", k, opc)
+	c, err := core.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.OpenUserPlane = corens.Do
+	startCore(t, c)
+
+	plmn := n2.PLMN{MCC: "001", MNC: "01"}
+	gc.AMF, gc.Transport = "127.0.0.1:38412", sctp.TransportUDP
+	gc.SCTP = sctp.Options{RemoteUDPPort: coretest.UDPPort(c)}
+	gc.ID, gc.PLMN, gc.TAC = n2.GlobalGNBID{PLMN: plmn, ID: 1, IDLength: 22}, plmn, 1
+	gc.Slices, gc.CellID, gc.N3Addr = []n2.SNSSAI{{SST: 1}}, 1<<14, netip.MustParseAddr("127.0.0.1")
+	g, err := gnb.Connect(ctx, gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close(context.Background()) })
+	if n3 {
+		pc, err := corens.ListenPacket("udp", "127.0.0.1:2152")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.StartUserPlane(pc.(*net.UDPConn)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	supi, err := suci.NewIMSI("001", "01", "0000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := ue.New(ue.Config{SUPI: supi, K: k, OPc: opc, RequestedNSSAI: []n2.SNSSAI{{SST: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close() })
+	if _, err := u.Register(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	return c, g, u
+}
 
 func provisionOne(t *testing.T, cfg core.Config, supi string, k, opc [16]byte) {
 	t.Helper()

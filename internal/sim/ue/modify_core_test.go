@@ -2,22 +2,18 @@ package ue_test
 
 import (
 	"context"
-	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/free5gc/openapi/models"
 
 	"go5g/internal/core"
-	"go5g/internal/core/coretest"
 	"go5g/internal/n1"
 	"go5g/internal/n2"
 	"go5g/internal/netns/netnstest"
 	"go5g/internal/pcf"
-	"go5g/internal/sctp"
 	"go5g/internal/sim/gnb"
 	"go5g/internal/sim/ue"
-	"go5g/internal/suci"
 	"go5g/internal/testenv"
 	"go5g/internal/tun"
 )
@@ -38,46 +34,16 @@ func TestQoSThroughCore(t *testing.T) {
 	}
 	tp := netnstest.New(t)
 	corens := tp.NS("core")
-	cfg := coretest.WithUserPlane(coretest.Config(t.TempDir()), "127.0.0.2:2152", "n6core")
-	cfg.SMF.DNNs[0].IPv6Pool = ""
-	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
-	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
-	provisionOne(t, cfg, "imsi-001010000000001", k, opc)
-	c, err := core.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.OpenUserPlane = corens.Do
-	startCore(t, c)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, g, u := coreUE(t, ctx, corens, func(cfg *core.Config) { cfg.SMF.DNNs[0].IPv6Pool = "" },
+		gnb.Config{Name: "gnb-qos-test"}, false)
 	voice := pcf.PCCRule{ID: "voice", Precedence: 10, FlowDescriptions: []string{"permit out 17 from any to assigned 5000-5010"},
 		QoS: pcf.QoS{FiveQI: 1, MaxBRUL: "2 Mbps", MaxBRDL: "4 Mbps", GBRUL: "1 Mbps", GBRDL: "2 Mbps"}}
 	if err := c.PCF().SetPolicies([]pcf.Policy{{Name: "voice", DNN: "internet", PCCRules: []pcf.PCCRule{voice}}}); err != nil {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	plmn := n2.PLMN{MCC: "001", MNC: "01"}
-	g, err := gnb.Connect(ctx, gnb.Config{
-		AMF: "127.0.0.1:38412", Transport: sctp.TransportUDP,
-		SCTP: sctp.Options{RemoteUDPPort: coretest.UDPPort(c)},
-		ID:   n2.GlobalGNBID{PLMN: plmn, ID: 1, IDLength: 22}, Name: "gnb-qos-test",
-		PLMN: plmn, TAC: 1, Slices: []n2.SNSSAI{{SST: 1}}, CellID: 1 << 14,
-		N3Addr: netip.MustParseAddr("127.0.0.1"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close(context.Background())
-	supi, _ := suci.NewIMSI("001", "01", "0000000001")
-	u, err := ue.New(ue.Config{SUPI: supi, K: k, OPc: opc, RequestedNSSAI: []n2.SNSSAI{{SST: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
-	if _, err := u.Register(ctx, g); err != nil {
-		t.Fatal(err)
-	}
 	s, err := u.EstablishPDUSession(ctx, g, "internet", &n2.SNSSAI{SST: 1}, n1.PDUSessionTypeIPv4)
 	if err != nil {
 		t.Fatal(err)
