@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"go5g/internal/auth"
 	"go5g/internal/core/coretest"
 	"go5g/internal/n2"
 	"go5g/internal/pgtest"
@@ -46,29 +45,9 @@ func testKeysCore(t *testing.T, dsn string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
-	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
 	const supi = "imsi-001010000000042"
-	err := c.Store().AddSubscribers(ctx, store.Subscriber{
-		SUPI: supi, K: store.Secret(k[:]), OPc: store.Secret(opc[:]), AMF: [2]byte{0x80, 0x00},
-		AuthMethod: store.AuthMethod5GAKA, SNSSAIs: []store.SNSSAI{{SST: 1}}, DefaultSNSSAI: store.SNSSAI{SST: 1},
-		DNNs: []string{"internet"}, AMBR: store.AMBR{Uplink: 1e9, Downlink: 2e9},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, err := store.AccountsOf(c.Store())
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := auth.New(acc, auth.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, _, err := svc.CreateAPIToken(ctx, "keys-test", store.RoleAdmin, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := provisionCore(t, ctx, c, store.RoleAdmin, supi)
+	k, opc := testSecrets()
 	call := func(method, path, body string, v any) int {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(ctx, method, "http://"+c.APIAddr().String()+path, strings.NewReader(body))

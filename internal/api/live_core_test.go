@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go5g/internal/auth"
+	"go5g/internal/core"
 	"go5g/internal/core/coretest"
 	"go5g/internal/n2"
 	"go5g/internal/sctp"
@@ -17,21 +18,18 @@ import (
 	"go5g/internal/suci"
 )
 
-// TestLiveCore stands up `go5g core` in-process, registers three UEs
-// through a simulated gNB over SCTP over UDP on loopback, and reads them
-// back over the core's own REST API with a read-only token: the UEs page
-// by SUPI, the gNB is listed with its TAC, and the status says the user
-// plane is off (coretest embeds no UPF).
-func TestLiveCore(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a core")
-	}
-	c := coretest.Start(t, coretest.Config(t.TempDir()), nil)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	k := [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc}
-	opc := [16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
-	supis := []string{"imsi-001010000000001", "imsi-001010000000002", "imsi-001010000000003"}
+// testSecrets are the K and OPc of the subscribers provisionCore adds
+// (TS 35.208 test set 1).
+func testSecrets() (k, opc [16]byte) {
+	return [16]byte{0x46, 0x5b, 0x5c, 0xe8, 0xb1, 0x99, 0xb4, 0x9f, 0xaa, 0x5f, 0x0a, 0x2e, 0xe2, 0x38, 0xa6, 0xbc},
+		[16]byte{0xcd, 0x63, 0xcb, 0x71, 0x95, 0x4a, 0x9f, 0x4e, 0x48, 0xa5, 0x99, 0x4e, 0x37, 0xa0, 0x2b, 0xaf}
+}
+
+// provisionCore adds supis with the test K and OPc to the in-process
+// core's store and returns a new API token of role for calling its API.
+func provisionCore(t *testing.T, ctx context.Context, c *core.Core, role store.Role, supis ...string) string {
+	t.Helper()
+	k, opc := testSecrets()
 	for _, supi := range supis {
 		err := c.Store().AddSubscribers(ctx, store.Subscriber{
 			SUPI: supi, K: store.Secret(k[:]), OPc: store.Secret(opc[:]), AMF: [2]byte{0x80, 0x00},
@@ -50,10 +48,28 @@ func TestLiveCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := svc.CreateAPIToken(ctx, "live-test", store.RoleReadOnly, "test")
+	token, _, err := svc.CreateAPIToken(ctx, t.Name(), role, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return token
+}
+
+// TestLiveCore stands up `go5g core` in-process, registers three UEs
+// through a simulated gNB over SCTP over UDP on loopback, and reads them
+// back over the core's own REST API with a read-only token: the UEs page
+// by SUPI, the gNB is listed with its TAC, and the status says the user
+// plane is off (coretest embeds no UPF).
+func TestLiveCore(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a core")
+	}
+	c := coretest.Start(t, coretest.Config(t.TempDir()), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	supis := []string{"imsi-001010000000001", "imsi-001010000000002", "imsi-001010000000003"}
+	token := provisionCore(t, ctx, c, store.RoleReadOnly, supis...)
+	k, opc := testSecrets()
 	get := func(path string, v any) int {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+c.APIAddr().String()+path, nil)
